@@ -1,0 +1,1 @@
+"""Administrative areas in versioned generations, their import, and point lookup."""

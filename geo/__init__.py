@@ -1,0 +1,1 @@
+"""The civicpin Django project: settings, URLs and the spatial helpers every app shares."""

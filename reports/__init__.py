@@ -1,0 +1,1 @@
+"""Citizen reports: intake, routing, workflow, deadlines and the API."""

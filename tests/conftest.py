@@ -1,0 +1,29 @@
+"""Shared fixtures: the real Hanoi reference data and API clients."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+HANOI_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hanoi"
+
+
+def hanoi_file(name: str) -> Path:
+    """Path to a real Hanoi data file; skip where it is absent, but fail in CI where it must run."""
+    path = HANOI_DIR / name
+    if not path.is_file():
+        message = (
+            f"real Hanoi data not found at {path} "
+            "(expected ../shared/data/hanoi/ beside the checkout)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the real-data tests")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

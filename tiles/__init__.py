@@ -1,0 +1,1 @@
+"""Mapbox Vector Tiles served straight from PostGIS."""
