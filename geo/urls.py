@@ -1,11 +1,17 @@
 """Top-level URL map: each app owns its own routes below these prefixes."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from geo import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("boundaries.urls")),
+    path("api/v1/", include("reports.urls")),
+    path("tiles/", include("tiles.urls")),
 ]
