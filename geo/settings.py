@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "geo",
     "boundaries",
     "reports",
+    "accounts",
     "tiles",
 ]
 

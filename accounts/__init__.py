@@ -1,0 +1,1 @@
+"""User accounts: registration, API tokens, citizen profiles and roles."""

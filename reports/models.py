@@ -1,0 +1,400 @@
+"""Citizen reports and everything that decides who handles them and by when.
+
+A report is pinned to a point, routed (inside the create transaction) to the lowest-level area
+that contains it in the current boundary generation, and assigned to the agency that answers
+for that area and category. From then on its life is a short list of status moves, each one
+recorded as a `ReportEvent` in the same transaction, so the timeline is the audit log.
+
+The names here are a contract other apps (tiles, analytics) code against: see
+`Status`, `OPEN_STATUSES`, `DONE_STATUSES`, `CategoryGroup`, `Category`, `Agency`,
+`Membership`, `Report` (with `ReportQuerySet`) and `ReportEvent`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.utils import timezone
+
+from geo.crs import WGS84
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Đã tiếp nhận"
+    IN_PROGRESS = "in_progress", "Đang xử lý"
+    RESOLVED = "resolved", "Đã xử lý"
+    CLOSED = "closed", "Đã đóng"
+    REJECTED = "rejected", "Từ chối"
+    DUPLICATE = "duplicate", "Trùng lặp"
+
+
+# Open reports are somebody's work and run against a deadline; done ones have been handled.
+OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+class CategoryGroup(models.TextChoices):
+    SANITATION = "sanitation", "Vệ sinh môi trường"
+    URBAN_ORDER = "urban_order", "Trật tự đô thị"
+    TRAFFIC = "traffic", "Giao thông và đường sá"
+    LIGHTING = "lighting", "Chiếu sáng công cộng"
+    DRAINAGE = "drainage", "Cấp thoát nước"
+    TREES = "trees", "Cây xanh và công viên"
+    CONSTRUCTION = "construction", "Trật tự xây dựng"
+    NOISE = "noise", "Tiếng ồn"
+    ADMINISTRATIVE = "administrative", "Thủ tục hành chính"
+
+
+class CategoryKind(models.TextChoices):
+    # Something at a place (a pothole, a broken lamp): the report must carry a location.
+    ON_SITE = "on_site", "Tại hiện trường"
+    # A question about a procedure (a permit, a certificate): a location is optional.
+    ADMINISTRATIVE = "administrative", "Thủ tục hành chính"
+
+
+class Category(models.Model):
+    """What a report is about, who handles it by default and how many working days they get.
+
+    `handling_level` names the administrative level whose agency handles the category when no
+    routing rule says otherwise; empty means the lowest level that contains the report (the
+    ward). City-department categories (street lighting, say) are routed by a category-only
+    `RoutingRule` instead.
+    """
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, help_text="Vietnamese name")
+    name_en = models.CharField(max_length=200)
+    group = models.CharField(max_length=32, choices=CategoryGroup.choices)
+    kind = models.CharField(
+        max_length=16, choices=CategoryKind.choices, default=CategoryKind.ON_SITE
+    )
+    deadline_days = models.PositiveSmallIntegerField(
+        help_text="Working days the handling agency has to resolve a report."
+    )
+    handling_level = models.ForeignKey(
+        "boundaries.Level",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="categories",
+        help_text="Level whose agency handles it by default; empty = the lowest (ward).",
+    )
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline_days__gte=1), name="category_deadline_at_least_one_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def needs_location(self) -> bool:
+        return self.kind == CategoryKind.ON_SITE
+
+
+class AgencyKind(models.TextChoices):
+    WARD = "ward", "UBND phường/xã"
+    DISTRICT = "district", "UBND quận/huyện"
+    DEPARTMENT = "department", "Sở, ngành, đơn vị thành phố"
+    CITY = "city", "UBND thành phố"
+
+
+class Agency(models.Model):
+    """A body that handles reports: a ward People's Committee, a district, a city department.
+
+    `areas` is its jurisdiction; the default route for a report is the agency whose
+    jurisdiction holds the report's area. `supervisor` is the agency that oversees it and is
+    told when its reports run overdue.
+    """
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=255, help_text="Vietnamese name")
+    name_en = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=16, choices=AgencyKind.choices)
+    areas = models.ManyToManyField("boundaries.Area", blank=True, related_name="agencies")
+    supervisor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supervised"
+    )
+    email = models.EmailField(blank=True, help_text="Where escalation notices go.")
+    active = models.BooleanField(default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="agencies", blank=True
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberRole(models.TextChoices):
+    OFFICIAL = "official", "Cán bộ"
+    HEAD = "head", "Lãnh đạo"
+
+
+class Membership(models.Model):
+    """An official's seat in an agency; officials act only on their agencies' reports."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.OFFICIAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="membership_once_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.agency_id} ({self.role})"
+
+
+class RoutingRule(models.Model):
+    """Send reports of `category` in `area` (or anywhere, when `area` is empty) to `agency`.
+
+    An area rule beats a category-only rule; with neither, the jurisdiction default applies
+    (see reports/routing.py, the one home of that decision).
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="rules")
+    area = models.ForeignKey(
+        "boundaries.Area",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="rules")
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["category__code", "area__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="rule_once_per_area"),
+            models.UniqueConstraint(
+                fields=["category"], condition=Q(area__isnull=True), name="rule_once_citywide"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.area.name if self.area_id else "everywhere"
+        return f"{self.category.code} in {where} → {self.agency.code}"
+
+
+class Holiday(models.Model):
+    """A day the working-day calendar treats differently from its weekday.
+
+    Most rows are public holidays (and their decreed bridge days) that fall on a weekday.
+    `working=True` marks the opposite: a Saturday the government declared a make-up working
+    day in exchange for a bridge day.
+    """
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    working = models.BooleanField(
+        default=False, help_text="A weekend day declared a (make-up) working day."
+    )
+    source = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}"
+
+
+class ReportQuerySet(models.QuerySet):
+    def public(self) -> ReportQuerySet:
+        """What anyone may see. Today every report; the one home for later privacy rules."""
+        return self.all()
+
+    def open(self) -> ReportQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now: dt.datetime | None = None) -> ReportQuerySet:
+        """Open reports whose deadline has passed."""
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+    def for_agency(self, agency: Agency | int) -> ReportQuerySet:
+        return self.filter(agency=agency)
+
+
+class Report(models.Model):
+    """One citizen report: what, where, who handles it, how far along and by when."""
+
+    tracking_code = models.CharField(
+        max_length=16, unique=True, help_text="Public, unguessable code (not the database id)."
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    description = models.TextField()
+    location = models.PointField(srid=WGS84, null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    area = models.ForeignKey(
+        "boundaries.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    generation = models.ForeignKey(
+        "boundaries.Generation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    due_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    transfers_count = models.PositiveIntegerField(default=0)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("act_on_report", "Can work on reports of own agencies"),
+            ("extend_deadline", "Can extend a report's deadline"),
+            ("oversee_reports", "Can see and act on every agency's reports (supervision)"),
+            ("view_analytics", "Can read analytics"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["category", "created_at"]),
+            models.Index(fields=["area", "status"]),
+            # escalate_overdue scans only open, not-yet-escalated reports by deadline.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status__in=["received", "in_progress"], escalated_at__isnull=True),
+                name="report_escalation_candidates",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False),
+                name="report_duplicate_has_original",
+            ),
+            models.CheckConstraint(
+                condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=F("id")),
+                name="report_not_duplicate_of_itself",
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0),
+                name="report_accuracy_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    def clean(self) -> None:
+        if self.category_id and self.category.needs_location and self.location is None:
+            raise ValidationError({"location": "This category needs a location."})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        return self.is_open and self.due_at < (now or timezone.now())
+
+    @property
+    def is_late(self) -> bool:
+        """Resolved, but after the deadline."""
+        return self.resolved_at is not None and self.resolved_at > self.due_at
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Tiếp nhận"
+    TRANSITION = "transition", "Chuyển trạng thái"
+    TRANSFER = "transfer", "Chuyển đơn vị xử lý"
+    REROUTE = "reroute", "Định tuyến lại theo địa giới mới"
+    DEADLINE_EXTENDED = "deadline_extended", "Gia hạn"
+    ESCALATED = "escalated", "Quá hạn, báo cáo cấp trên"
+    NOTE = "note", "Ghi chú"
+
+
+class ReportEvent(models.Model):
+    """One entry in a report's history, written in the same transaction as the change.
+
+    Public events make up the timeline anyone can read; internal ones (notes between
+    officials, escalations) are for officials and supervisors only.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report_events",
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    old_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    from_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind} {self.old_status}→{self.new_status}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for a report submission, so a retry returns the same report.
+
+    Unique per user: two concurrent retries race on the constraint, and the loser reads the
+    winner's report. `request_hash` tells a retry from a different submission reusing the key.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
