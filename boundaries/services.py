@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from boundaries.models import AreaPiece, Generation
+from boundaries.models import Area, AreaPiece, Generation, Level
 from boundaries.signals import generation_activated
 from geo.crs import METRIC
 
@@ -88,3 +88,22 @@ def generation_activate(*, generation: Generation) -> Generation:
     target.save(update_fields=["active", "activated_at"])
     generation_activated.send(sender=Generation, generation=target, previous=previous)
     return target
+
+
+@transaction.atomic
+def level_create(*, code: str, name: str, rank: int, name_en: str = "") -> Level:
+    """Add a tier to this deployment's hierarchy (rank 0 is the top, e.g. the city)."""
+    level = Level(code=code, name=name, name_en=name_en, rank=rank)
+    level.full_clean()
+    level.save()
+    return level
+
+
+@transaction.atomic
+def area_save(*, area: Area) -> Area:
+    """Save an area edited by hand, keeping its measured size and lookup pieces in step."""
+    area.area_m2 = measure_area_m2(area.geom)
+    area.full_clean()
+    area.save()
+    area_pieces_rebuild(area_ids=[area.pk])
+    return area

@@ -68,3 +68,19 @@ def transform_xy(x: float, y: float, *, source: int, target: int) -> tuple[float
 def is_ballpark(source: int, target: int) -> bool:
     """Whether PROJ could only offer a ballpark (datum-ignoring) operation between two CRSs."""
     return "ballpark" in (transformer(source, target).description or "").lower()
+
+
+def transformer_for_crs(source: CRS, target: int) -> Transformer:
+    """Like `transformer`, for a source CRS known by its definition rather than an EPSG code.
+
+    Boundary files often carry a .prj or WKT with no authority code; PROJ can still find the
+    proper datum operation from the definition, chosen for Hanoi's area of interest.
+    """
+    return Transformer.from_crs(
+        source, crs_from_srid(target), always_xy=True, area_of_interest=HANOI_AREA
+    )
+
+
+def transformer_is_ballpark(operation: Transformer) -> bool:
+    """Whether `operation` ignores the datum shift (PROJ found no real transformation)."""
+    return "ballpark" in (operation.description or "").lower()
