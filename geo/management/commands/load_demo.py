@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Each app contributes one idempotent builder; they run in dependency order.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "boundaries.demo.load_demo_city",
+]
 
 
 class Command(BaseCommand):
