@@ -1,7 +1,20 @@
-"""URL routes of the reports app."""
+"""URL routes of the reports app (mounted at /api/v1/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports import views
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("categories", views.CategoryListView.as_view(), name="category-list"),
+    path("reports", views.ReportListCreateView.as_view(), name="report-list"),
+    path("reports/<str:code>", views.ReportDetailView.as_view(), name="report-detail"),
+    path(
+        "reports/<str:code>/transition",
+        views.ReportTransitionView.as_view(),
+        name="report-transition",
+    ),
+    path("reports/<str:code>/transfer", views.ReportTransferView.as_view(), name="report-transfer"),
+    path("reports/<str:code>/deadline", views.ReportDeadlineView.as_view(), name="report-deadline"),
+]

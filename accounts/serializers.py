@@ -1,0 +1,54 @@
+"""Input and output of registration. The answer goes only to the person who registered."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from rest_framework import serializers
+
+from accounts.models import phone_validator
+
+USERNAME_TAKEN = "This username is taken."
+EMAIL_TAKEN = "An account with this e-mail address exists already."
+
+
+class RegisterInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, validators=[phone_validator]
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+    def validate_username(self, value: str) -> str:
+        if get_user_model().objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError(USERNAME_TAKEN)
+        return value
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip()
+        if get_user_model().objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return value
+
+    def validate_phone(self, value: str) -> str:
+        return value.replace(" ", "")
+
+
+class RegisteredSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    token = serializers.CharField()
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

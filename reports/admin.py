@@ -1,0 +1,113 @@
+"""Admin for the reference data (categories, agencies, rules, holidays) and for reports.
+
+Django's GIS admin widget loads OpenLayers from a CDN, which a city data centre may not reach
+and which leaks staff browsing to a third party; locations are therefore shown read-only as
+coordinates with their accuracy. (An offline map widget is being built in boundaries.)
+Workflow changes go through the services, not through editing status fields here.
+"""
+
+from django.contrib import admin
+
+from reports.models import (
+    Agency,
+    Category,
+    Holiday,
+    IdempotencyKey,
+    Membership,
+    Report,
+    ReportEvent,
+    RoutingRule,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "group", "kind", "deadline_days", "active"]
+    list_filter = ["group", "kind", "active"]
+    list_editable = ["deadline_days", "active"]
+    search_fields = ["code", "name", "name_en"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "supervisor", "email", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name", "name_en"]
+    raw_id_fields = ["supervisor", "areas"]
+    inlines = [MembershipInline]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "area", "agency", "note"]
+    list_filter = ["category"]
+    raw_id_fields = ["area", "agency"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "name_en", "working", "source"]
+    list_filter = ["working"]
+    date_hierarchy = "date"
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "old_status", "new_status", "note", "public", "actor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["tracking_code", "category", "status", "agency", "created_at", "due_at"]
+    list_filter = ["status", "category__group", "category"]
+    search_fields = ["tracking_code"]
+    date_hierarchy = "created_at"
+    list_select_related = ["category", "agency"]
+    exclude = ["location"]
+    readonly_fields = [
+        "tracking_code",
+        "location_display",
+        "status",
+        "area",
+        "generation",
+        "agency",
+        "reporter",
+        "duplicate_of",
+        "created_at",
+        "updated_at",
+        "due_at",
+        "resolved_at",
+        "closed_at",
+        "escalated_at",
+        "transfers_count",
+    ]
+    inlines = [ReportEventInline]
+
+    @admin.display(description="location (lon, lat)")
+    def location_display(self, report: Report) -> str:
+        if report.location is None:
+            return "-"
+        accuracy = f" ± {report.accuracy_m:.0f} m" if report.accuracy_m is not None else ""
+        return f"{report.location.x:.6f}, {report.location.y:.6f}{accuracy}"
+
+    def has_add_permission(self, request) -> bool:
+        # Reports are filed through the API so routing and deadlines always apply.
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "report", "created_at"]
+    raw_id_fields = ["user", "report"]

@@ -1,0 +1,254 @@
+"""Who handles a report: the one home of the "area + category → agency" decision.
+
+The order of precedence, for the areas containing a report (lowest level first):
+
+1. a routing rule for the category in one of those areas (the lowest-level area wins);
+2. a category-only rule (e.g. street lighting → the city lighting company);
+3. when the category names a `handling_level`, the agency whose jurisdiction holds the
+   report's area at that level;
+4. the agency whose jurisdiction holds the lowest-level area (the ward's People's
+   Committee), then the next level up, and so on.
+
+A report without a location (administrative categories only) can use rules 2 and, failing
+that, the city-level agency.
+
+`route_point` decides for one report at create time. `reroute_open_reports` applies the same
+decision to every open report at once when a new boundary generation is activated: the point
+lookup runs as one SQL statement, the decision runs once per distinct (area, category) pair
+(a few thousand at most, however many reports there are), and the update and the events are
+one statement each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from boundaries.models import Area, Generation
+from boundaries.selectors import area_lookup
+from reports import exceptions
+from reports.models import (
+    OPEN_STATUSES,
+    Agency,
+    AgencyKind,
+    Category,
+    EventKind,
+    RoutingRule,
+)
+
+REROUTE_NOTE = "Định tuyến lại theo địa giới hành chính mới ({generation})."
+
+# Metres per degree of latitude; a degree of longitude is shorter by cos(latitude).
+_METRES_PER_DEGREE = 111_320.0
+# Hanoi's latitude is about 21°N; 0.9 keeps the degree box generous for the whole of Vietnam.
+_MIN_COS_LAT = 0.9
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a report goes: its area (None without a location), generation and agency."""
+
+    agency: Agency
+    area: Area | None
+    generation: Generation | None
+
+
+def agency_for(*, category: Category, areas: Sequence[Area]) -> Agency | None:
+    """The agency that handles `category` for a report inside `areas` (lowest level first)."""
+    area_ids = [area.pk for area in areas]
+    rules = {
+        rule.area_id: rule.agency
+        for rule in RoutingRule.objects.filter(category=category, agency__active=True)
+        .filter(_area_in(area_ids))
+        .select_related("agency")
+    }
+    for area_id in area_ids:
+        if area_id in rules:
+            return rules[area_id]
+    if None in rules:
+        return rules[None]
+    if not areas:
+        return Agency.objects.filter(kind=AgencyKind.CITY, active=True).order_by("code").first()
+    ordered = list(areas)
+    if category.handling_level_id is not None:
+        at_level = [a for a in areas if a.level_id == category.handling_level_id]
+        ordered = at_level + [a for a in areas if a not in at_level]
+    holders = (
+        Agency.areas.through.objects.filter(
+            area_id__in=[a.pk for a in ordered], agency__active=True
+        )
+        .order_by("agency__code")
+        .values_list("area_id", "agency_id")
+    )
+    by_area: dict[int, int] = {}
+    for area_id, agency_id in holders:
+        by_area.setdefault(area_id, agency_id)
+    for area in ordered:
+        if area.pk in by_area:
+            return Agency.objects.get(pk=by_area[area.pk])
+    return None
+
+
+def _area_in(area_ids: list[int]) -> Q:
+    return Q(area__isnull=True) | Q(area_id__in=area_ids)
+
+
+def route_point(*, category: Category, lon: float | None, lat: float | None) -> Route:
+    """Route a new report at (lon, lat) in the current generation, or raise NotRouted."""
+    if lon is None or lat is None:
+        agency = agency_for(category=category, areas=[])
+        if agency is None:
+            raise exceptions.NotRouted(
+                exceptions.NO_AGENCY_WITHOUT_LOCATION.format(category=category.code)
+            )
+        return Route(agency=agency, area=None, generation=Generation.objects.current())
+    lookup = area_lookup(lon=lon, lat=lat)
+    if lookup.generation is None:
+        raise exceptions.NotRouted(exceptions.NO_BOUNDARIES)
+    if not lookup.covered:
+        raise exceptions.NotRouted(exceptions.OUTSIDE_EVERY_AREA.format(lon=lon, lat=lat))
+    agency = agency_for(category=category, areas=lookup.areas)
+    if agency is None:
+        raise exceptions.NotRouted(
+            exceptions.NO_AGENCY.format(category=category.code, area=lookup.lowest.name)
+        )
+    return Route(agency=agency, area=lookup.lowest, generation=lookup.generation)
+
+
+# For every open located report, the lowest-level area of the new generation that covers its
+# point, or failing that the nearest one within the edge tolerance (the same forgiveness
+# area_lookup gives a new report). One LATERAL probe per report uses the GiST index on the
+# subdivided pieces; `&&` with a degree box is only the index prefilter, the distance itself is
+# measured on the spheroid. A temporary table holds the answer because three statements read it.
+_REROUTE_TARGETS_SQL = """
+    CREATE TEMPORARY TABLE reports_reroute ON COMMIT DROP AS
+    SELECT r.id AS report_id, r.category_id, r.agency_id AS old_agency_id, best.area_id
+    FROM reports_report AS r
+    CROSS JOIN LATERAL (
+        SELECT a.id AS area_id
+        FROM boundaries_areapiece AS p
+        JOIN boundaries_area AS a ON a.id = p.area_id
+        JOIN boundaries_level AS l ON l.id = a.level_id
+        WHERE p.geom && ST_Expand(r.location, %(degrees)s)
+          AND a.generation_low_id <= %(generation)s AND a.generation_high_id >= %(generation)s
+          AND ST_DWithin(p.geom::geography, r.location::geography, %(tolerance)s)
+        ORDER BY l.rank DESC, ST_Covers(p.geom, r.location) DESC,
+                 ST_Distance(p.geom::geography, r.location::geography), a.code
+        LIMIT 1
+    ) AS best
+    WHERE r.status = ANY(%(open)s) AND r.location IS NOT NULL
+"""
+
+# Move the reports; where no agency answers for the new area, the old agency keeps the report.
+_REROUTE_UPDATE_SQL = """
+    UPDATE reports_report AS r
+    SET area_id = t.area_id,
+        generation_id = %(generation)s,
+        agency_id = COALESCE(m.agency_id, r.agency_id),
+        updated_at = %(now)s
+    FROM reports_reroute AS t
+    LEFT JOIN unnest(%(areas)s::bigint[], %(categories)s::bigint[], %(agencies)s::bigint[])
+        AS m(area_id, category_id, agency_id)
+        ON m.area_id = t.area_id AND m.category_id = t.category_id
+    WHERE r.id = t.report_id
+"""
+
+# One public "reroute" event per moved report, in the same transaction.
+_REROUTE_EVENTS_SQL = """
+    INSERT INTO reports_reportevent
+        (report_id, actor_id, kind, old_status, new_status, from_agency_id, to_agency_id,
+         note, public, created_at)
+    SELECT r.id, NULL, %(kind)s, r.status, r.status, t.old_agency_id, r.agency_id,
+           %(note)s, TRUE, %(now)s
+    FROM reports_reroute AS t
+    JOIN reports_report AS r ON r.id = t.report_id
+"""
+
+
+def reroute_open_reports(*, generation: Generation) -> int:
+    """Re-route every open located report into `generation`; returns how many moved.
+
+    Closed, rejected and duplicate reports keep the area and generation they were handled
+    under. Open reports whose point no area of the new generation covers (within tolerance)
+    are left where they are. Runs inside the caller's transaction (the activation's).
+    """
+    tolerance = settings.BOUNDARIES_EDGE_TOLERANCE_M
+    degrees = tolerance / (_METRES_PER_DEGREE * _MIN_COS_LAT)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.reports_reroute")
+        cursor.execute(
+            _REROUTE_TARGETS_SQL,
+            {
+                "degrees": degrees,
+                "generation": generation.pk,
+                "tolerance": tolerance,
+                "open": [str(s) for s in OPEN_STATUSES],
+            },
+        )
+        cursor.execute("SELECT DISTINCT area_id, category_id FROM reports_reroute")
+        pairs = cursor.fetchall()
+        mapping = _agencies_for_pairs(pairs)
+        cursor.execute(
+            _REROUTE_UPDATE_SQL,
+            {
+                "generation": generation.pk,
+                "now": now,
+                "areas": [p[0] for p in mapping],
+                "categories": [p[1] for p in mapping],
+                "agencies": list(mapping.values()),
+            },
+        )
+        moved = cursor.rowcount
+        cursor.execute(
+            _REROUTE_EVENTS_SQL,
+            {
+                "kind": EventKind.REROUTE.value,
+                "note": REROUTE_NOTE.format(generation=generation.name),
+                "now": now,
+            },
+        )
+        cursor.execute("DROP TABLE pg_temp.reports_reroute")
+    return moved
+
+
+def _agencies_for_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Decide each distinct (area, category) pair once with `agency_for`.
+
+    The areas above the lowest one come from its parent chain, which is how an import
+    records the hierarchy.
+    """
+    if not pairs:
+        return {}
+    chains = _area_chains({area_id for area_id, _ in pairs})
+    categories = Category.objects.in_bulk({category_id for _, category_id in pairs})
+    mapping: dict[tuple[int, int], int] = {}
+    for area_id, category_id in pairs:
+        agency = agency_for(category=categories[category_id], areas=chains[area_id])
+        if agency is not None:
+            mapping[(area_id, category_id)] = agency.pk
+    return mapping
+
+
+def _area_chains(area_ids: set[int]) -> dict[int, list[Area]]:
+    """Each area followed by its ancestors, loaded a level at a time without geometries."""
+    loaded: dict[int, Area] = {}
+    pending = set(area_ids)
+    while pending:
+        batch = Area.objects.defer("geom").in_bulk(pending)
+        loaded.update(batch)
+        pending = {a.parent_id for a in batch.values() if a.parent_id and a.parent_id not in loaded}
+    chains: dict[int, list[Area]] = {}
+    for area_id in area_ids:
+        chain: list[Area] = []
+        area = loaded.get(area_id)
+        while area is not None and area not in chain:
+            chain.append(area)
+            area = loaded.get(area.parent_id) if area.parent_id else None
+        chains[area_id] = chain
+    return chains

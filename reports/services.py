@@ -1,0 +1,500 @@
+"""Writes to reports. A report's whole life is these functions; each change writes its event
+in the same transaction, so the timeline can never disagree with the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from boundaries.models import Area, Generation, Level
+from reports import exceptions, permissions, routing
+from reports.deadlines import LOCAL_TZ, calendar_load
+from reports.models import (
+    OPEN_STATUSES,
+    Agency,
+    AgencyKind,
+    Category,
+    EventKind,
+    IdempotencyKey,
+    Report,
+    ReportEvent,
+    Status,
+)
+
+logger = logging.getLogger(__name__)
+
+# The workflow as data: for each status, the statuses an official may move a report to.
+# "resolved → in_progress" reopens a report whose fix did not hold; closed, rejected and
+# duplicate are final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset({Status.IN_PROGRESS, Status.REJECTED, Status.DUPLICATE}),
+    Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.DUPLICATE: frozenset(),
+}
+# Statuses after which nothing more happens; `closed_at` records when a report reached one.
+FINAL_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+# Crockford's base32 (no I, L, O, U): 10 characters are 50 random bits, unguessable by
+# enumeration and short enough to read over the phone.
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACKING_LENGTH = 10
+
+DESCRIPTION_MAX = 5000
+NOTE_MAX = 2000
+MAX_EXTENSION_DAYS = 60
+
+DUPLICATE_NEEDS_ORIGINAL = "Marking a report as duplicate needs the original report."
+DUPLICATE_OF_ITSELF = "A report cannot be a duplicate of itself."
+DUPLICATE_OF_DUPLICATE = "The original report {code} is itself a duplicate; link to its original."
+TRANSFER_NEEDS_REASON = "A transfer needs a reason."
+TRANSFER_SAME_AGENCY = "The report is already with {agency}."
+TRANSFER_INACTIVE_AGENCY = "{agency} does not take reports."
+TRANSFER_NOT_OPEN = "Only open reports can be transferred."
+EXTEND_NEEDS_REASON = "A deadline extension needs a reason."
+EXTEND_NOT_OPEN = "Only open reports can have their deadline extended."
+EXTEND_DAYS_RANGE = f"An extension is between 1 and {MAX_EXTENSION_DAYS} working days."
+ESCALATION_NOTE = "Quá hạn xử lý; đã báo cáo cơ quan giám sát."
+ESCALATION_SUBJECT = "[civicpin] {count} phản ánh quá hạn của {agency}"
+TRANSFER_NOTE = "Chuyển từ {old} đến {new}: {reason}"
+EXTEND_NOTE = "Gia hạn đến {due:%H:%M %d/%m/%Y}: {reason}"
+
+
+def tracking_code_new() -> str:
+    """A fresh random tracking code (uniqueness is enforced by the database)."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def _event(
+    report: Report,
+    *,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    old_status: str = "",
+    new_status: str = "",
+    note: str = "",
+    public: bool = True,
+    from_agency: Agency | None = None,
+    to_agency: Agency | None = None,
+    at: dt.datetime | None = None,
+) -> ReportEvent:
+    return ReportEvent.objects.create(
+        report=report,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        old_status=old_status,
+        new_status=new_status,
+        note=note,
+        public=public,
+        from_agency=from_agency,
+        to_agency=to_agency,
+        created_at=at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def report_create(
+    *,
+    reporter: AbstractBaseUser,
+    category: Category,
+    description: str,
+    location: Point | None = None,
+    accuracy_m: float | None = None,
+) -> Report:
+    """File a report: route it, set its deadline, store it with its "created" event.
+
+    Raises NotRouted (nothing stored) when the point is outside every area or nobody
+    handles the category there.
+    """
+    if location is not None and location.srid != 4326:
+        raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
+    route = routing.route_point(
+        category=category,
+        lon=location.x if location is not None else None,
+        lat=location.y if location is not None else None,
+    )
+    now = timezone.now()
+    report = Report(
+        category=category,
+        description=description,
+        location=location,
+        accuracy_m=accuracy_m,
+        area=route.area,
+        generation=route.generation,
+        agency=route.agency,
+        reporter=reporter,
+        status=Status.RECEIVED,
+        created_at=now,
+        due_at=calendar_load().due_at(now, category.deadline_days),
+        tracking_code=tracking_code_new(),
+    )
+    report.full_clean(exclude=["tracking_code"])
+    _save_with_fresh_code(report)
+    _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
+    return report
+
+
+def _save_with_fresh_code(report: Report, attempts: int = 5) -> None:
+    """Insert, drawing a new tracking code on the (astronomically rare) collision."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                report.save(force_insert=True)
+            return
+        except IntegrityError:
+            if (
+                attempt == attempts - 1
+                or not Report.objects.filter(tracking_code=report.tracking_code).exists()
+            ):
+                raise
+            report.tracking_code = tracking_code_new()
+
+
+def report_create_idempotent(
+    *, reporter: AbstractBaseUser, key: str, request_hash: str, **fields
+) -> tuple[Report, bool]:
+    """`report_create` behind a client's Idempotency-Key; returns (report, created).
+
+    A retry with the same key and body returns the first report. Two concurrent retries both
+    try to insert the key: the unique constraint makes the second wait for the first and then
+    fail, its report rolls back with its savepoint, and it returns the winner's report.
+    A key reused with a different body raises IdempotencyConflict.
+    """
+    existing = _idempotent_hit(reporter, key, request_hash)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            report = report_create(reporter=reporter, **fields)
+            IdempotencyKey.objects.create(
+                user=reporter, key=key, request_hash=request_hash, report=report
+            )
+    except IntegrityError:
+        existing = _idempotent_hit(reporter, key, request_hash)
+        if existing is None:
+            raise
+        return existing, False
+    return report, True
+
+
+def _idempotent_hit(user: AbstractBaseUser, key: str, request_hash: str) -> Report | None:
+    stored = IdempotencyKey.objects.filter(user=user, key=key).select_related("report").first()
+    if stored is None:
+        return None
+    if stored.request_hash != request_hash:
+        raise exceptions.IdempotencyConflict(exceptions.IDEMPOTENCY_KEY_REUSED)
+    return stored.report
+
+
+def _locked(report: Report) -> Report:
+    """Re-read `report` under a row lock so concurrent moves serialise."""
+    return Report.objects.select_for_update().select_related("agency").get(pk=report.pk)
+
+
+@transaction.atomic
+def report_transition(
+    *,
+    report: Report,
+    actor: AbstractBaseUser,
+    to_status: str,
+    note: str = "",
+    public: bool = True,
+    duplicate_of: Report | None = None,
+) -> Report:
+    """Move `report` to `to_status` if the workflow allows it and `actor` may act on it.
+
+    Raises NotPermitted (403) before TransitionNotAllowed (409), so nobody outside the agency
+    learns anything about a report's state by probing moves.
+    """
+    report = _locked(report)
+    permissions.ensure_can_act(actor, report)
+    old = report.status
+    if to_status not in TRANSITIONS.get(old, frozenset()):
+        raise exceptions.TransitionNotAllowed(
+            exceptions.TRANSITION_NOT_ALLOWED.format(old=str(old), new=str(to_status))
+        )
+    now = timezone.now()
+    if to_status == Status.DUPLICATE:
+        report.duplicate_of = _original_for(report, duplicate_of)
+    if to_status == Status.RESOLVED:
+        report.resolved_at = now
+    elif to_status == Status.IN_PROGRESS and old == Status.RESOLVED:
+        report.resolved_at = None  # reopened: the earlier fix does not count
+    if to_status in FINAL_STATUSES:
+        report.closed_at = now
+    report.status = to_status
+    report.full_clean()
+    report.save()
+    _event(
+        report,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        old_status=old,
+        new_status=to_status,
+        note=note,
+        public=public,
+        at=now,
+    )
+    return report
+
+
+def _original_for(report: Report, duplicate_of: Report | None) -> Report:
+    if duplicate_of is None:
+        raise ValidationError({"duplicate_of": DUPLICATE_NEEDS_ORIGINAL})
+    if duplicate_of.pk == report.pk:
+        raise ValidationError({"duplicate_of": DUPLICATE_OF_ITSELF})
+    if duplicate_of.status == Status.DUPLICATE:
+        raise ValidationError(
+            {"duplicate_of": DUPLICATE_OF_DUPLICATE.format(code=duplicate_of.tracking_code)}
+        )
+    return duplicate_of
+
+
+@transaction.atomic
+def report_transfer(
+    *, report: Report, actor: AbstractBaseUser, to_agency: Agency, reason: str
+) -> Report:
+    """Hand an open report to another agency, keeping its deadline."""
+    report = _locked(report)
+    permissions.ensure_can_act(actor, report)
+    if not reason.strip():
+        raise ValidationError({"reason": TRANSFER_NEEDS_REASON})
+    if report.status not in OPEN_STATUSES:
+        raise exceptions.TransitionNotAllowed(TRANSFER_NOT_OPEN)
+    if to_agency.pk == report.agency_id:
+        raise ValidationError({"agency": TRANSFER_SAME_AGENCY.format(agency=to_agency.name)})
+    if not to_agency.active:
+        raise ValidationError({"agency": TRANSFER_INACTIVE_AGENCY.format(agency=to_agency.name)})
+    old_agency = report.agency
+    report.agency = to_agency
+    report.transfers_count += 1
+    report.save(update_fields=["agency", "transfers_count", "updated_at"])
+    _event(
+        report,
+        kind=EventKind.TRANSFER,
+        actor=actor,
+        old_status=report.status,
+        new_status=report.status,
+        note=TRANSFER_NOTE.format(
+            old=old_agency.name if old_agency else "-", new=to_agency.name, reason=reason.strip()
+        ),
+        from_agency=old_agency,
+        to_agency=to_agency,
+    )
+    return report
+
+
+@transaction.atomic
+def report_extend_deadline(
+    *, report: Report, actor: AbstractBaseUser, days: int, reason: str
+) -> Report:
+    """Move an open report's deadline `days` working days later (supervisor rights).
+
+    A new deadline is a new promise: if it lies in the future the report may be escalated
+    again should it be missed.
+    """
+    report = _locked(report)
+    permissions.ensure_can_extend(actor, report)
+    if not reason.strip():
+        raise ValidationError({"reason": EXTEND_NEEDS_REASON})
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise ValidationError({"days": EXTEND_DAYS_RANGE})
+    if report.status not in OPEN_STATUSES:
+        raise exceptions.TransitionNotAllowed(EXTEND_NOT_OPEN)
+    report.due_at = calendar_load().extend(report.due_at, days)
+    if report.due_at > timezone.now():
+        report.escalated_at = None
+    report.save(update_fields=["due_at", "escalated_at", "updated_at"])
+    _event(
+        report,
+        kind=EventKind.DEADLINE_EXTENDED,
+        actor=actor,
+        old_status=report.status,
+        new_status=report.status,
+        note=EXTEND_NOTE.format(due=report.due_at.astimezone(LOCAL_TZ), reason=reason.strip()),
+    )
+    return report
+
+
+# One statement claims the overdue reports: a second run (or a concurrent one from an
+# overlapping cron) finds escalated_at set and claims nothing, so each report escalates once.
+# SKIP LOCKED leaves reports an official is changing right now for the next run.
+_ESCALATE_SQL = """
+    WITH due AS (
+        SELECT id FROM reports_report
+        WHERE status = ANY(%(open)s) AND escalated_at IS NULL AND due_at < %(now)s
+        ORDER BY due_at
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE reports_report AS r SET escalated_at = %(now)s, updated_at = %(now)s
+    FROM due WHERE r.id = due.id
+    RETURNING r.id, r.agency_id, r.status
+"""
+
+_ESCALATE_EVENTS_SQL = """
+    INSERT INTO reports_reportevent
+        (report_id, actor_id, kind, old_status, new_status, from_agency_id, to_agency_id,
+         note, public, created_at)
+    SELECT id, NULL, %(kind)s, status, status, agency, NULL, %(note)s, FALSE, %(now)s
+    FROM unnest(%(ids)s::bigint[], %(agencies)s::bigint[], %(statuses)s::varchar[])
+        AS t(id, agency, status)
+"""
+
+
+@transaction.atomic
+def reports_escalate_overdue(*, now: dt.datetime | None = None) -> list[int]:
+    """Flag every open report past its deadline once, and e-mail the supervising agencies.
+
+    The e-mails go out after commit, so a rolled-back run never sends a notice about
+    escalations that did not happen. Returns the ids escalated by this run.
+    """
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_ESCALATE_SQL, {"open": [str(s) for s in OPEN_STATUSES], "now": now})
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        cursor.execute(
+            _ESCALATE_EVENTS_SQL,
+            {
+                "kind": EventKind.ESCALATED.value,
+                "note": ESCALATION_NOTE,
+                "now": now,
+                "ids": [r[0] for r in rows],
+                "agencies": [r[1] for r in rows],
+                "statuses": [r[2] for r in rows],
+            },
+        )
+    ids = [r[0] for r in rows]
+    messages = _escalation_messages(ids)
+    transaction.on_commit(lambda: _send_escalations(messages))
+    return ids
+
+
+def _escalation_messages(report_ids: list[int]) -> list[tuple[str, str, str, list[str]]]:
+    """One e-mail per supervising agency listing its overdue reports (no personal data)."""
+    by_recipient: dict[str, list[Report]] = defaultdict(list)
+    names: dict[str, str] = {}
+    reports = Report.objects.filter(pk__in=report_ids).select_related(
+        "agency__supervisor", "category"
+    )
+    for report in reports.order_by("due_at"):
+        agency = report.agency
+        overseer = agency.supervisor if agency and agency.supervisor_id else agency
+        if overseer is None or not overseer.email:
+            continue
+        by_recipient[overseer.email].append(report)
+        names[overseer.email] = overseer.name
+    messages = []
+    for email, items in by_recipient.items():
+        lines = [
+            f"{r.tracking_code}  {r.category.name}  {r.agency.name}  hạn "
+            f"{r.due_at.astimezone(LOCAL_TZ):%H:%M %d/%m/%Y}"
+            for r in items
+        ]
+        subject = ESCALATION_SUBJECT.format(count=len(items), agency=names[email])
+        messages.append((subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [email]))
+    return messages
+
+
+def _send_escalations(messages: list[tuple[str, str, str, list[str]]]) -> None:
+    if messages:
+        sent = send_mass_mail(messages, fail_silently=False)
+        logger.info("escalation notices sent: %s", sent)
+
+
+def agency_code_for(area: Area) -> str:
+    """The stable code of the People's Committee agency of `area` (same across generations)."""
+    return f"ubnd-{area.level.code}-{area.code}".lower()
+
+
+@transaction.atomic
+def agencies_create_for_level(
+    *, level: Level, generation: Generation, supervisor: Agency | None = None
+) -> tuple[int, int]:
+    """Ensure a People's Committee agency ("UBND <area name>") for each area of `level`.
+
+    Idempotent: an agency found by its code keeps its edits and only gains the area in its
+    jurisdiction (so an agency follows its ward into a new generation). Returns
+    (created, updated).
+    """
+    kind = level.code if level.code in AgencyKind.values else AgencyKind.WARD
+    areas = Area.objects.in_generation(generation).filter(level=level).defer("geom")
+    existing = Agency.objects.in_bulk(
+        [agency_code_for(a) for a in areas.select_related("level")], field_name="code"
+    )
+    created = updated = 0
+    links = []
+    for area in areas.select_related("level"):
+        code = agency_code_for(area)
+        agency = existing.get(code)
+        if agency is None:
+            agency = Agency(
+                code=code,
+                name=f"UBND {area.name}",
+                name_en=f"{area.name_en or area.name} People's Committee",
+                kind=kind,
+                supervisor=supervisor,
+            )
+            agency.full_clean()
+            agency.save()
+            created += 1
+        else:
+            updated += 1
+        links.append(Agency.areas.through(agency_id=agency.pk, area_id=area.pk))
+    Agency.areas.through.objects.bulk_create(links, ignore_conflicts=True)
+    return created, updated
+
+
+def jurisdictions_carry_forward(*, generation: Generation, previous: Generation | None) -> int:
+    """Give each agency the new generation's area with the same level and code as its old one.
+
+    A ward that keeps its code across a boundary change keeps its People's Committee; wards
+    with new codes need `create_agencies`. One INSERT … SELECT; returns links added.
+    """
+    if previous is None:
+        return 0
+    through = Agency.areas.through._meta.db_table
+    with connection.cursor() as cursor:
+        # Set-based: one statement whatever the number of agencies. Table name from model meta.
+        cursor.execute(
+            f"""
+            INSERT INTO {through} (agency_id, area_id)
+            SELECT DISTINCT j.agency_id, new.id
+            FROM {through} AS j
+            JOIN boundaries_area AS old ON old.id = j.area_id
+            JOIN boundaries_area AS new
+              ON new.code = old.code AND new.level_id = old.level_id AND new.id <> old.id
+            WHERE old.generation_low_id <= %(previous)s AND old.generation_high_id >= %(previous)s
+              AND new.generation_low_id <= %(current)s AND new.generation_high_id >= %(current)s
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 (table name from model meta; values are parameters)
+            {"previous": previous.pk, "current": generation.pk},
+        )
+        return cursor.rowcount
+
+
+def on_generation_activated(sender, *, generation: Generation, previous=None, **kwargs) -> None:
+    """Signal receiver: follow a boundary change (inside the activation transaction)."""
+    jurisdictions_carry_forward(generation=generation, previous=previous)
+    moved = routing.reroute_open_reports(generation=generation)
+    logger.info("generation %s activated: %s open reports re-routed", generation.name, moved)
+
+
+def citizen_group() -> Group:
+    """The group every registered user joins (created by migration 0002)."""
+    group, _ = Group.objects.get_or_create(name=permissions.ROLE_CITIZEN)
+    return group
