@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("boundaries.urls")),
     path("api/v1/", include("reports.urls")),
+    path("api/v1/", include("accounts.urls")),
     path("tiles/", include("tiles.urls")),
 ]
