@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 
-from boundaries.models import Area, Generation
+from boundaries.models import Area, Generation, Level
+from geo.crs import METRIC, WGS84
 
 # Metres per degree of latitude; a degree of longitude is this times cos(latitude).
 _METRES_PER_DEGREE = 111_320.0
@@ -133,3 +135,131 @@ def _covered_answer(generation: Generation, rows: list[tuple]) -> AreaLookup:
 def _load_areas(ids: list[int]) -> list[Area]:
     loaded = Area.objects.select_related("level").defer("geom").in_bulk(ids)
     return [loaded[i] for i in ids]
+
+
+def generation_by_name(*, name: str | None) -> Generation | None:
+    """The generation called `name`, or the current one when no name is given."""
+    if name is None:
+        return Generation.objects.current()
+    return Generation.objects.filter(name=name).first()
+
+
+def level_by_code(*, code: str) -> Level | None:
+    """The level with this code, or None."""
+    return Level.objects.filter(code=code).first()
+
+
+# The whole FeatureCollection is assembled by PostgreSQL: serialising 600 wards with their
+# vertices in Python costs seconds, json_agg costs milliseconds. Simplification runs in UTM 48N
+# so the tolerance is in metres; ST_SimplifyPreserveTopology keeps every polygon valid (though
+# neighbours are simplified independently, so shared edges may part by up to the tolerance).
+# The optional filters are fixed SQL fragments chosen in Python; every value is a parameter.
+_AREAS_GEOJSON_SQL = """
+    SELECT json_build_object(
+        'type', 'FeatureCollection',
+        'generation', %(generation_name)s::text,
+        'features', COALESCE(json_agg(json_build_object(
+            'type', 'Feature',
+            'id', a.code,
+            'geometry', ST_AsGeoJSON(
+                CASE WHEN %(tolerance)s::float8 > 0
+                     THEN ST_Transform(
+                              ST_SimplifyPreserveTopology(
+                                  ST_Transform(a.geom, %(metric)s::int), %(tolerance)s::float8),
+                              %(wgs84)s::int)
+                     ELSE a.geom END,
+                %(digits)s::int)::json,
+            'properties', json_build_object(
+                'code', a.code,
+                'name', a.name,
+                'name_en', a.name_en,
+                'level', l.code,
+                'parent', parent.code,
+                'area_m2', round(a.area_m2::numeric),
+                'population', a.population)
+        ) ORDER BY l.rank, a.code), '[]'::json)
+    )::text
+    FROM boundaries_area AS a
+    JOIN boundaries_level AS l ON l.id = a.level_id
+    LEFT JOIN boundaries_area AS parent ON parent.id = a.parent_id
+    WHERE a.generation_low_id <= %(generation)s AND a.generation_high_id >= %(generation)s
+"""
+_AREAS_LEVEL_SQL = " AND a.level_id = %(level)s"
+_AREAS_BBOX_SQL = """
+    AND a.geom && ST_MakeEnvelope(%(minlon)s, %(minlat)s, %(maxlon)s, %(maxlat)s, %(wgs84)s)
+    AND ST_Intersects(a.geom, ST_MakeEnvelope(%(minlon)s, %(minlat)s, %(maxlon)s, %(maxlat)s,
+                                             %(wgs84)s))
+"""
+# Six decimals of a degree are about 11 cm: finer than any boundary survey.
+GEOJSON_DIGITS = 6
+
+
+def areas_geojson(
+    *,
+    generation: Generation,
+    level: Level | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    simplify_m: float = 0.0,
+) -> str:
+    """The areas of `generation` as a GeoJSON FeatureCollection (text), built in the database.
+
+    `bbox` is (min lon, min lat, max lon, max lat); `simplify_m` is a tolerance in metres.
+    """
+    sql = _AREAS_GEOJSON_SQL
+    params: dict[str, object] = {
+        "generation": generation.id,
+        "generation_name": generation.name,
+        "tolerance": float(simplify_m),
+        "metric": METRIC,
+        "wgs84": WGS84,
+        "digits": GEOJSON_DIGITS,
+    }
+    if level is not None:
+        sql += _AREAS_LEVEL_SQL
+        params["level"] = level.id
+    if bbox is not None:
+        sql += _AREAS_BBOX_SQL
+        params |= dict(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def areas_by_code(*, code: str, generation: Generation, level: Level | None = None) -> QuerySet:
+    """Areas of `generation` with this official code (more than one only across levels)."""
+    areas = Area.objects.in_generation(generation).filter(code=code).select_related("level")
+    return areas.filter(level=level) if level is not None else areas
+
+
+def area_parent(*, area: Area, generation: Generation) -> Area | None:
+    """`area`'s parent as it stands in `generation`.
+
+    A carried-over area's row is shared by several generations, so its parent is found again
+    by code and level in the generation asked about, falling back to the stored row.
+    """
+    if area.parent_id is None:
+        return None
+    stored = Area.objects.select_related("level").defer("geom").get(pk=area.parent_id)
+    same = (
+        Area.objects.in_generation(generation)
+        .filter(code=stored.code, level_id=stored.level_id)
+        .select_related("level")
+        .defer("geom")
+        .first()
+    )
+    return same or stored
+
+
+def area_children(*, area: Area, generation: Generation) -> QuerySet:
+    """Areas of `generation` whose parent has `area`'s code and level."""
+    return (
+        Area.objects.in_generation(generation)
+        .filter(parent__code=area.code, parent__level_id=area.level_id)
+        .select_related("level")
+        .defer("geom")
+    )
+
+
+def edge_tolerance_m() -> float:
+    """How far outside every area a point may be and still snap to the nearest, in metres."""
+    return settings.BOUNDARIES_EDGE_TOLERANCE_M

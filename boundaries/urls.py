@@ -1,7 +1,13 @@
-"""URL routes of the boundaries app."""
+"""URL routes of the boundaries app, included under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from boundaries import views
 
 app_name = "boundaries"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("lookup", views.LookupView.as_view(), name="lookup"),
+    path("areas", views.AreaListView.as_view(), name="areas"),
+    path("areas/<str:code>", views.AreaDetailView.as_view(), name="area-detail"),
+]
