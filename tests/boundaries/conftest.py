@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from django.core.management import call_command
 
-from geo.crs import WGS84
+from geo.crs import METRIC, WGS84, transformer
+from tests.conftest import hanoi_file
 from tests.factories.boundaries import LevelFactory
 
 # A 2 x 2 block of 0.01-degree squares (about 1.04 x 1.11 km at 21 N), south-west corner at
@@ -84,3 +87,28 @@ def district_level():
 @pytest.fixture
 def grid_file(tmp_path) -> Path:
     return write_file(tmp_path / "grid.geojson", grid_rows())
+
+
+@pytest.fixture(scope="session")
+def ward_features():
+    """(code, name, shapely geometry) of every ward in the source file."""
+    data = json.loads(hanoi_file("wards_2025.geojson").read_text(encoding="utf-8"))
+    return [
+        (
+            f["properties"]["code"],
+            f["properties"]["fullName"],
+            shapely.geometry.shape(f["geometry"]),
+        )
+        for f in data["features"]
+    ]
+
+
+def to_metric(geom):
+    operation = transformer(WGS84, METRIC)
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(operation.transform(xy[:, 0], xy[:, 1]))
+    )
+
+
+def to_wgs84(x: float, y: float) -> tuple[float, float]:
+    return transformer(METRIC, WGS84).transform(x, y)
