@@ -3,7 +3,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup migrate demo test lint bench clean-venv
+.PHONY: setup demo test lint bench clean-venv
 
 setup:
 	./scripts/setup.sh
@@ -16,8 +16,13 @@ demo: setup
 test: setup
 	.venv/bin/pytest
 
+# Benchmarks: `make bench BENCH_ARGS="--scale 0.1 --only routing"`; writes bench/results.md.
+bench: setup
+	./scripts/bench_setup.sh
+	$(PY) -m bench $(BENCH_ARGS)
+
 lint: setup
 	.venv/bin/ruff check .
 
 clean-venv:
-	rm -rf .venv
+	rm -rf .venv .venv-tipg

@@ -1,0 +1,86 @@
+"""`python -m bench [--scale S] [--only case,case] [--repeat N]`: run and write results.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+CASES = ("routing", "lookup")
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="1.0 = 1,000,000 reports (default)"
+    )
+    parser.add_argument("--only", default=",".join(CASES), help=f"comma-separated: {CASES}")
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs per figure")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
+    parser.add_argument(
+        "--seconds", type=int, default=10, help="duration of each HTTP or pgbench load run"
+    )
+    args = parser.parse_args(argv)
+    args.only = [c.strip() for c in args.only.split(",") if c.strip()]
+    unknown = sorted(set(args.only) - set(CASES))
+    if unknown:
+        parser.error(f"unknown case(s) {unknown}; choose from {CASES}")
+    if not 0 < args.scale <= 10:
+        parser.error("--scale must be in (0, 10]")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from bench import db
+
+    db.ensure_database()
+    os.environ["DATABASE_URL"] = db.BENCH_DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import setup_data, workload
+    from bench.harness import Results
+
+    call_command("migrate", verbosity=0)
+    n = int(1_000_000 * args.scale)
+    wards, source = workload.real_or_demo_wards()
+    print(f"workload: {n:,} reports over {source}")
+    start = time.perf_counter()
+    generation, level = setup_data.ensure_wards(wards)
+    work = workload.generate(wards, n)
+    with connection.cursor() as cursor:
+        db.copy_points(cursor.cursor, "bench_points", work)
+    print(f"loaded in {time.perf_counter() - start:.1f} s")
+
+    results = Results(scale=args.scale)
+    if "routing" in args.only:
+        from bench.cases import routing
+
+        print("case: bulk routing")
+        routing.run(
+            results,
+            workload=work,
+            level_id=level.id,
+            generation_id=generation.id,
+            repeat=args.repeat,
+        )
+    if "lookup" in args.only:
+        from bench.cases import lookup
+
+        print("case: point lookup")
+        lookup.run(results, workload=work, generation_id=generation.id, seconds=args.seconds)
+    results.write(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

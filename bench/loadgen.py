@@ -1,0 +1,118 @@
+"""Drive HTTP with wrk and SQL with pgbench, and parse what they print."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d errors=%d duration_us=%d p50_us=%d p99_us=%d\\n",
+    summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+      summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Load:
+    """Throughput and latency of one load run."""
+
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def describe(self) -> str:
+        return f"{self.rate:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if not path:
+        raise RuntimeError(f"{tool} is not installed; `make bench` installs it")
+    return path
+
+
+def wrk(url: str, lua: str, *, seconds: int = 10, connections: int = 8, threads: int = 2) -> Load:
+    """Run wrk with a Lua script (which must not define `done`; ours is appended)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua + WRK_REPORT)
+    output = subprocess.run(
+        [
+            require("wrk"),
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            script.name,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    Path(script.name).unlink()
+    match = re.search(
+        r"RESULT requests=(\d+) errors=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+)", output
+    )
+    if not match:
+        raise RuntimeError(f"could not read wrk's output:\n{output}")
+    requests, errors, duration, p50, p99 = (int(g) for g in match.groups())
+    return Load(requests, errors, duration / 1e6, p50 / 1e3, p99 / 1e3)
+
+
+def pgbench(dburl: str, sql: str, *, seconds: int = 10, clients: int = 8, jobs: int = 2) -> Load:
+    """Run pgbench with one custom script; latency percentiles come from its per-run log."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "script.sql"
+        script.write_text(sql)
+        output = subprocess.run(
+            [
+                require("pgbench"),
+                "-n",
+                "-M",
+                "prepared",
+                f"-c{clients}",
+                f"-j{jobs}",
+                f"-T{seconds}",
+                "-l",
+                "--log-prefix",
+                str(Path(tmp) / "log"),
+                "-f",
+                str(script),
+                dburl,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+            cwd=tmp,
+        ).stdout
+        latencies = sorted(
+            int(line.split()[2])
+            for log in Path(tmp).glob("log*")
+            for line in log.read_text().splitlines()
+        )
+    match = re.search(r"number of transactions actually processed: (\d+)", output)
+    tps = re.search(r"tps = ([\d.]+)", output)
+    failed = re.search(r"number of failed transactions: (\d+)", output)
+    if not match or not tps or not latencies:
+        raise RuntimeError(f"could not read pgbench's output:\n{output}")
+    count = int(match.group(1))
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1e3  # noqa: E731
+    seconds_used = count / float(tps.group(1))
+    return Load(count, int(failed.group(1)) if failed else 0, seconds_used, pick(0.5), pick(0.99))
