@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import phone_validator
@@ -16,9 +19,7 @@ class RegisterInput(serializers.Serializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     email = serializers.EmailField(max_length=254)
-    phone = serializers.CharField(
-        max_length=16, required=False, allow_blank=True, validators=[phone_validator]
-    )
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
@@ -34,7 +35,14 @@ class RegisterInput(serializers.Serializer):
         return value
 
     def validate_phone(self, value: str) -> str:
-        return value.replace(" ", "")
+        """Accept the ways people write numbers ("0912 345 678", "0912.345.678")."""
+        value = re.sub(r"[\s.\-()]", "", value)
+        if value:
+            try:
+                phone_validator(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return value
 
 
 class RegisteredSerializer(serializers.Serializer):

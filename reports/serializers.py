@@ -65,7 +65,11 @@ def idempotency_key_valid(key: str) -> bool:
 class PointInputField(serializers.Field):
     """A GeoJSON Point parsed by hand: GDAL 3.6 must never see user-supplied geometry."""
 
-    default_error_messages = {"invalid": BAD_POINT, "crs": POINT_CRS}
+    # DRF formats these with str.format, and the example in BAD_POINT has braces.
+    default_error_messages = {
+        "invalid": BAD_POINT.replace("{", "{{").replace("}", "}}"),
+        "crs": POINT_CRS,
+    }
 
     def to_internal_value(self, data: Any) -> Point:
         if isinstance(data, str) and len(data) <= 1000:

@@ -201,7 +201,11 @@ def _idempotent_hit(user: AbstractBaseUser, key: str, request_hash: str) -> Repo
 
 def _locked(report: Report) -> Report:
     """Re-read `report` under a row lock so concurrent moves serialise."""
-    return Report.objects.select_for_update().select_related("agency").get(pk=report.pk)
+    return (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("agency", "category")
+        .get(pk=report.pk)
+    )
 
 
 @transaction.atomic

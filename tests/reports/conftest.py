@@ -22,6 +22,12 @@ EAST_POINT = (105.815, 21.005)
 FAR_POINT = (106.70, 10.78)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hashing test passwords with PBKDF2 would dominate the run; security is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class City:
     generation: Generation
