@@ -110,17 +110,25 @@ def _import(frame: gpd.GeoDataFrame, level: str, *, parent: bool) -> importer.Im
 
 
 def _demo_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """City, districts and wards as GeoDataFrames in WGS 84, built in metres in UTM 48N."""
-    rng = np.random.default_rng(SEED)
-    to_metric = transformer(WGS84, METRIC)
-    to_wgs84 = transformer(METRIC, WGS84)
-    cx, cy = to_metric.transform(*CENTRE)
+    """City, districts and wards as GeoDataFrames in WGS 84.
 
+    The cells are cut in longitude/latitude, the CRS they are stored in: a ward clipped to its
+    district then shares the district's edge exactly. (Cut in UTM and reprojected, the edge's
+    straight segments would bend differently for the wards on each side, leaving slivers.)
+    """
+    rng = np.random.default_rng(SEED)
+    lon0, lat0 = CENTRE
+    # Degrees per metre east and north at the centre; only for sizing, nothing is measured here.
+    per_m_lon = 1 / (111_320 * math.cos(math.radians(lat0)))
+    per_m_lat = 1 / 110_574
     angles = np.linspace(0, 2 * math.pi, 72, endpoint=False)
     wobble = 1 + WOBBLE * np.sin(3 * angles + 0.7) + 0.08 * np.cos(5 * angles)
     outline = shapely.Polygon(
         np.column_stack(
-            [cx + RADIUS_M * wobble * np.cos(angles), cy + 0.8 * RADIUS_M * wobble * np.sin(angles)]
+            [
+                lon0 + RADIUS_M * per_m_lon * wobble * np.cos(angles),
+                lat0 + 0.8 * RADIUS_M * per_m_lat * wobble * np.sin(angles),
+            ]
         )
     )
     district_cells = _tessellate(outline, _seeds(outline, len(DISTRICTS), rng))
@@ -128,11 +136,13 @@ def _demo_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame
     for d, cell in enumerate(district_cells):
         for ward in _tessellate(cell, _seeds(cell, WARDS_PER_DISTRICT, rng)):
             ward_cells.append((d, ward))
+    to_metric = transformer(WGS84, METRIC)
 
-    def wgs84(geom: shapely.Geometry) -> shapely.Geometry:
-        return shapely.transform(
-            geom, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))
+    def km2(geom: shapely.Geometry) -> float:
+        metric = shapely.transform(
+            geom, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
         )
+        return metric.area / 1e6
 
     def frame(rows: list[dict]) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=f"EPSG:{WGS84}")
@@ -145,7 +155,7 @@ def _demo_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame
                 "name_en": importer.ascii_name(CITY[1]),
                 "parent": None,
                 "population": None,
-                "geometry": wgs84(outline),
+                "geometry": outline,
             }
         ]
     )
@@ -157,7 +167,7 @@ def _demo_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame
                 "name_en": importer.ascii_name(name),
                 "parent": CITY[0],
                 "population": None,
-                "geometry": wgs84(cell),
+                "geometry": cell,
             }
             for d, (name, cell) in enumerate(zip(DISTRICTS, district_cells, strict=True))
         ]
@@ -170,8 +180,8 @@ def _demo_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame
                 "name_en": importer.ascii_name(WARD_NAMES[w % len(WARD_NAMES)]),
                 "parent": f"9{d + 1:02d}",
                 # About 12,000 people per km², Hanoi's inner-district density.
-                "population": int(cell.area / 1e6 * 12_000),
-                "geometry": wgs84(cell),
+                "population": int(km2(cell) * 12_000),
+                "geometry": cell,
             }
             for w, (d, cell) in enumerate(ward_cells)
         ]
