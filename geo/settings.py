@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "tiles",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://civicpin")}
+
+# Vector tiles: the cache alias that holds rendered tiles, and how long browsers and proxies
+# may keep them (seconds). Report tiles carry statuses, so theirs is short; boundaries change
+# only when a generation is activated.
+TILES_CACHE_ALIAS = env.str("TILES_CACHE_ALIAS", default="default")
+TILES_REPORTS_MAX_AGE = env.int("TILES_REPORTS_MAX_AGE", default=60)
+TILES_AREAS_MAX_AGE = env.int("TILES_AREAS_MAX_AGE", default=3600)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="civicpin <no-reply@civicpin.local>")

@@ -1,6 +1,38 @@
+"""Mapbox Vector Tiles served straight from PostGIS."""
+
 from django.apps import AppConfig
 
 
 class TilesConfig(AppConfig):
     name = "tiles"
     verbose_name = "Vector tiles"
+
+    def ready(self) -> None:
+        """Listen to the writes that change what tiles show (see tiles/receivers.py)."""
+        from django.db.models.signals import post_delete, post_save
+
+        from boundaries.models import Area, Level
+        from boundaries.signals import generation_activated
+        from reports.models import Agency, Category, Report
+        from tiles import receivers
+
+        for model in (Report, Category, Agency):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    receivers.report_data_changed,
+                    sender=model,
+                    dispatch_uid=f"tiles:{signal is post_save}:{model._meta.label}",
+                )
+        post_save.connect(receivers.area_saved, sender=Area, dispatch_uid="tiles:area_saved")
+        post_delete.connect(
+            receivers.area_data_changed, sender=Area, dispatch_uid="tiles:area_deleted"
+        )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receivers.area_data_changed,
+                sender=Level,
+                dispatch_uid=f"tiles:{signal is post_save}:level",
+            )
+        generation_activated.connect(
+            receivers.generation_activated, dispatch_uid="tiles:generation_activated"
+        )

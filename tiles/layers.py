@@ -1,0 +1,755 @@
+"""The tile layers: one class per layer, each turning a validated request into one SQL statement.
+
+A layer knows its name, its attribute fields, its zoom range, how to validate its query
+parameters, which data version keys its cache, and the single SQL statement that renders a
+tile. That statement returns two columns: the MVT bytes (ST_AsMVT) and the earliest moment the
+tile's content changes by itself (a deadline passing turns a report overdue), or NULL.
+
+Raw SQL, because ST_AsMVT/ST_AsMVTGeom and grid aggregation cannot be said through the ORM.
+Which *reports* a tile shows is still decided by the ORM (`Report.objects.public()` and the
+filters), whose SQL is embedded as a subquery so the privacy rules keep their one home. Every
+value is a query parameter; only SQL fragments built here (never user input) are formatted in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, F, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from boundaries.models import Generation
+from tiles.tilemath import (
+    BUFFER,
+    EXTENT,
+    MARGIN,
+    WGS84_SEMI_MAJOR_M,
+    WORLD_HALF_M,
+    TileAddress,
+    tile_width_m,
+    zoom_band,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Errors. The view turns TileParamError into 400 and TileForbidden into 403; tests import the
+# message constants.
+
+PARAM_UNKNOWN_CATEGORY = "unknown category code(s): {codes}"
+PARAM_UNKNOWN_STATUS = "unknown status(es): {values}; expected any of {allowed}"
+PARAM_TOO_MANY_VALUES = "at most {limit} comma-separated values are accepted"
+PARAM_BAD_DATETIME = "expected a date (YYYY-MM-DD) or an ISO 8601 date-time, not {value!r}"
+PARAM_EMPTY_WINDOW = "until must be later than since"
+PARAM_BAD_SCOPE = "expected 'public' or 'agency', not {value!r}"
+PARAM_NOT_SUPPORTED = "not supported by the {layer} layer"
+PARAM_AGENCY_WITHOUT_SCOPE = "agency is only accepted together with scope=agency"
+PARAM_UNKNOWN_GENERATION = "no boundary generation named {value!r}"
+SCOPE_NEEDS_MEMBER = "scope=agency needs a signed-in member of an agency"
+SCOPE_NOT_MEMBER = "you are not a member of agency {code!r}"
+
+_MAX_LIST_VALUES = 50
+_MAX_PARAM_LENGTH = 2000
+
+
+class TileParamError(ValueError):
+    """A query parameter that cannot be honoured; `parameter` names it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+class TileForbidden(PermissionError):
+    """A request for attributes the user may not see."""
+
+
+# ---------------------------------------------------------------------------------------------
+# A validated request.
+
+
+@dataclass(frozen=True)
+class LayerQuery:
+    """A layer's validated query parameters.
+
+    `canonical` is the normalised parameter list (sorted, deduplicated): it goes into the cache
+    key and into TileJSON URL templates, so equivalent requests share one cached tile.
+    `private_key` is empty for public tiles and names the agencies for private ones, so a
+    private tile is cached per agency set and never served to anyone else.
+    """
+
+    canonical: tuple[tuple[str, str], ...] = ()
+    private_key: str = ""
+    values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def private(self) -> bool:
+        return bool(self.private_key)
+
+
+def _single(params: QueryDict, name: str) -> str | None:
+    """One parameter's value, stripped; None when absent or empty."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) > _MAX_PARAM_LENGTH:
+        raise TileParamError(name, f"longer than {_MAX_PARAM_LENGTH} characters")
+    return value or None
+
+
+def _list(params: QueryDict, name: str) -> list[str]:
+    """A comma-separated (or repeated) parameter as a sorted, deduplicated list."""
+    values: set[str] = set()
+    for raw in params.getlist(name):
+        if len(raw) > _MAX_PARAM_LENGTH:
+            raise TileParamError(name, f"longer than {_MAX_PARAM_LENGTH} characters")
+        values.update(part.strip() for part in raw.split(",") if part.strip())
+    if len(values) > _MAX_LIST_VALUES:
+        raise TileParamError(name, PARAM_TOO_MANY_VALUES.format(limit=_MAX_LIST_VALUES))
+    return sorted(values)
+
+
+def _moment(params: QueryDict, name: str, *, end: bool) -> dt.datetime | None:
+    """A date or date-time parameter as an aware datetime.
+
+    A bare date means the whole day in Hanoi time: `since` starts at its midnight and `until`
+    ends at the next midnight, so since=until=2025-07-01 selects that one day.
+    """
+    value = _single(params, name)
+    if value is None:
+        return None
+    try:
+        moment = parse_datetime(value)
+        day = None if moment else parse_date(value)
+    except ValueError:
+        moment = day = None
+    if moment is None and day is None:
+        raise TileParamError(name, PARAM_BAD_DATETIME.format(value=value))
+    if moment is None:
+        midnight = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+        return timezone.make_aware(midnight)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _report_filters(params: QueryDict) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Validate the report filters shared by the reports and hexbins layers."""
+    from reports.models import Category, Status
+
+    canonical: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+    codes = _list(params, "category")
+    if codes:
+        found = dict(Category.objects.filter(code__in=codes).values_list("code", "id"))
+        missing = [code for code in codes if code not in found]
+        if missing:
+            raise TileParamError(
+                "category", PARAM_UNKNOWN_CATEGORY.format(codes=", ".join(missing))
+            )
+        values["category_ids"] = sorted(found.values())
+        canonical.append(("category", ",".join(codes)))
+    statuses = _list(params, "status")
+    if statuses:
+        unknown = [s for s in statuses if s not in Status.values]
+        if unknown:
+            raise TileParamError(
+                "status",
+                PARAM_UNKNOWN_STATUS.format(
+                    values=", ".join(unknown), allowed=", ".join(Status.values)
+                ),
+            )
+        values["statuses"] = statuses
+        canonical.append(("status", ",".join(statuses)))
+    since = _moment(params, "since", end=False)
+    until = _moment(params, "until", end=True)
+    if since and until and until <= since:
+        raise TileParamError("until", PARAM_EMPTY_WINDOW)
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None:
+            values[name] = moment
+            canonical.append((name, moment.astimezone(dt.UTC).isoformat()))
+    return canonical, values
+
+
+def _refuse(params: QueryDict, layer: str, *names: str) -> None:
+    for name in names:
+        if _single(params, name) is not None:
+            raise TileParamError(name, PARAM_NOT_SUPPORTED.format(layer=layer))
+
+
+def _filtered_reports(values: dict[str, Any]) -> QuerySet:
+    """Public reports (or an agency's, for private tiles) matching the validated filters."""
+    from reports.models import Report
+
+    reports = Report.objects.public()
+    agency_ids = values.get("agency_ids")
+    if agency_ids:
+        reports = functools.reduce(operator.or_, (reports.for_agency(a) for a in agency_ids))
+    if "category_ids" in values:
+        reports = reports.filter(category_id__in=values["category_ids"])
+    if "statuses" in values:
+        reports = reports.filter(status__in=values["statuses"])
+    if "since" in values:
+        reports = reports.filter(created_at__gte=values["since"])
+    if "until" in values:
+        reports = reports.filter(created_at__lt=values["until"])
+    return reports.order_by()
+
+
+def _in_tile(model: type, column: str, tile: TileAddress, margin: float) -> RawSQL:
+    """`column && <tile envelope>`, as an ORM filter that the GiST index on `column` serves.
+
+    The envelope is built in 3857 (ST_TileEnvelope) and transformed to the column's 4326, so
+    `&&` compares like with like and the index is used. It is clipped to the world square
+    first: past the antimeridian ST_Transform wraps longitudes and the box would turn inside out.
+    """
+    quote = connection.ops.quote_name
+    target = f"{quote(model._meta.db_table)}.{quote(column)}"
+    # S611: the only formatted-in text is the quoted table and column name from model meta.
+    return RawSQL(  # noqa: S611
+        f"{target} && ST_Transform(ST_ClipByBox2D("
+        "ST_TileEnvelope(%s, %s, %s, margin => %s), ST_TileEnvelope(0, 0, 0)), 4326)",
+        (tile.z, tile.x, tile.y, margin),
+        output_field=BooleanField(),
+    )
+
+
+def _open_statuses() -> list[str]:
+    from reports.models import OPEN_STATUSES
+
+    return [str(status) for status in OPEN_STATUSES]
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers.
+
+
+class Layer:
+    """Base class of a tile layer. Subclasses fill in the class attributes and three methods."""
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    minzoom: int = 0
+    maxzoom: int = 18
+    # How long the server may keep a rendered tile when nothing bumps its data version:
+    # a safety net for writes that bypass the version signals (bulk SQL updates).
+    cache_timeout: int = 3600
+
+    @property
+    def max_age(self) -> int:
+        """Seconds a browser or proxy may reuse a tile (Cache-Control max-age)."""
+        raise NotImplementedError
+
+    def vector_layers(self, query: LayerQuery) -> list[dict[str, Any]]:
+        """TileJSON `vector_layers`: the MVT layers in this layer's tiles, with their fields."""
+        raise NotImplementedError
+
+    def parse(self, params: QueryDict, user: Any) -> LayerQuery:
+        """Validate query parameters; raise TileParamError (400) or TileForbidden (403)."""
+        raise NotImplementedError
+
+    def data_sources(self, query: LayerQuery) -> tuple[str, ...]:
+        """Names of the TileVersion rows whose tokens key this layer's cache."""
+        raise NotImplementedError
+
+    def extra_version(self, query: LayerQuery) -> str:
+        """More cache-key material beyond the TileVersion tokens (e.g. the generation)."""
+        return ""
+
+    def sql(self, tile: TileAddress, query: LayerQuery, now: dt.datetime) -> tuple[str, list]:
+        """The one statement that renders `tile`: returns (mvt bytea, next change or NULL)."""
+        raise NotImplementedError
+
+
+# Points are drawn from this zoom up; below it, reports are counted in a grid of
+# REPORT_CELLS_PER_TILE × REPORT_CELLS_PER_TILE cells per tile (8 px cells on a 256 px tile).
+# Chosen by measurement: 254,693 synthetic reports around central Hanoi, the tile holding Hoàn
+# Kiếm lake (the densest) at each zoom, rendered by this SQL on PostgreSQL 15 / PostGIS 3.3:
+#   z13 cells 51 KB (1,024 cells, 0.2 s) | z14 points 342 KB (8,621) | z15 points 92 KB (2,200)
+#   | z16 points 26 KB (587, 8 ms).
+# Raw points stay under ~100 KB per tile at z16 even with four times as many reports (a
+# million), while a cell tile never exceeds ~60 KB whatever the volume (at most 1,024 cells).
+REPORT_POINTS_MINZOOM = 16
+REPORT_CELLS_PER_TILE = 32
+
+# Hexagons keep a constant size on screen: 32 circumradii per tile side, i.e. a hexagon is
+# 16 px across on a 256 px tile, whatever the zoom.
+HEXAGONS_PER_TILE = 32
+
+_REPORT_POINT_FIELDS = {
+    "tracking_code": "String: the report's public tracking code",
+    "category": "String: category code",
+    "status": "String: received, in_progress, resolved, closed, rejected or duplicate",
+    "created": "Number: when the report was filed, seconds since 1970-01-01 UTC",
+    "overdue": "Boolean: open and past its deadline",
+}
+_REPORT_PRIVATE_FIELDS = {
+    "agency": "String: code of the agency handling the report (scope=agency only)",
+    "due": "Number: deadline, seconds since 1970-01-01 UTC (scope=agency only)",
+}
+
+
+def _count_fields(noun: str) -> dict[str, str]:
+    from reports.models import Category
+
+    fields = {
+        "count": f"Number: reports in the {noun}",
+        "open_count": f"Number: open reports (received or in progress) in the {noun}",
+        "overdue_count": f"Number: open reports past their deadline in the {noun}",
+    }
+    for code in Category.objects.order_by("code").values_list("code", flat=True):
+        fields[f"n_{code}"] = f"Number: reports of category {code} (absent when none)"
+    return fields
+
+
+class ReportsLayer(Layer):
+    name = "reports"
+    title = "Citizen reports"
+    description = (
+        f"Reports as points from z{REPORT_POINTS_MINZOOM}; "
+        "below that, counts per grid cell (layer report_cells)."
+    )
+    minzoom = 0
+    maxzoom = 18
+    points_layer = "reports"
+    cells_layer = "report_cells"
+
+    @property
+    def max_age(self) -> int:
+        return settings.TILES_REPORTS_MAX_AGE
+
+    def vector_layers(self, query: LayerQuery) -> list[dict[str, Any]]:
+        point_fields = dict(_REPORT_POINT_FIELDS)
+        if query.private:
+            point_fields |= _REPORT_PRIVATE_FIELDS
+        return [
+            {
+                "id": self.points_layer,
+                "description": "One point per report (public attributes only).",
+                "minzoom": REPORT_POINTS_MINZOOM,
+                "maxzoom": self.maxzoom,
+                "fields": point_fields,
+            },
+            {
+                "id": self.cells_layer,
+                "description": "Reports counted per grid cell, drawn at the cell's mean position.",
+                "minzoom": self.minzoom,
+                "maxzoom": REPORT_POINTS_MINZOOM - 1,
+                "fields": _count_fields("cell"),
+            },
+        ]
+
+    def parse(self, params: QueryDict, user: Any) -> LayerQuery:
+        canonical, values = _report_filters(params)
+        scope = _single(params, "scope") or "public"
+        if scope not in ("public", "agency"):
+            raise TileParamError("scope", PARAM_BAD_SCOPE.format(value=scope))
+        agency_code = _single(params, "agency")
+        if scope == "public":
+            if agency_code is not None:
+                raise TileParamError("agency", PARAM_AGENCY_WITHOUT_SCOPE)
+            return LayerQuery(canonical=tuple(canonical), values=values)
+        agency_ids = _member_agencies(user, agency_code)
+        canonical.append(("scope", "agency"))
+        if agency_code:
+            canonical.append(("agency", agency_code))
+        values["agency_ids"] = agency_ids
+        return LayerQuery(
+            canonical=tuple(canonical),
+            private_key="agency:" + ",".join(str(i) for i in agency_ids),
+            values=values,
+        )
+
+    def data_sources(self, query: LayerQuery) -> tuple[str, ...]:
+        return ("reports",)
+
+    def sql(self, tile: TileAddress, query: LayerQuery, now: dt.datetime) -> tuple[str, list]:
+        if tile.z >= REPORT_POINTS_MINZOOM:
+            return self._points_sql(tile, query, now)
+        return self._cells_sql(tile, query, now)
+
+    def _points_sql(
+        self, tile: TileAddress, query: LayerQuery, now: dt.datetime
+    ) -> tuple[str, list]:
+        from reports.models import Report
+
+        columns = {"category_code": F("category__code")}
+        if query.private:
+            columns["agency_code"] = F("agency__code")
+        reports = (
+            _filtered_reports(query.values)
+            .filter(_in_tile(Report, "location", tile, MARGIN))
+            .values("tracking_code", "status", "created_at", "due_at", "location", **columns)
+        )
+        inner, inner_params = reports.query.sql_with_params()
+        private = (
+            "r.agency_code AS agency, extract(epoch FROM r.due_at)::bigint AS due,"
+            if query.private
+            else ""
+        )
+        opened = _open_statuses()
+        sql = f"""
+            SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom') AS tile,
+                   min(r.due_at) FILTER (WHERE r.status = ANY(%s) AND r.due_at >= %s)
+            FROM ({inner}) AS r
+            CROSS JOIN LATERAL (
+                SELECT r.tracking_code, r.category_code AS category, r.status,
+                       extract(epoch FROM r.created_at)::bigint AS created,
+                       (r.status = ANY(%s) AND r.due_at < %s) AS overdue,
+                       {private}
+                       ST_AsMVTGeom(ST_Transform(r.location, 3857),
+                                    ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom
+            ) AS f
+        """  # noqa: S608 (fragments built here; values are parameters)
+        params = [
+            self.points_layer,
+            opened,
+            now,
+            *inner_params,
+            opened,
+            now,
+            tile.z,
+            tile.x,
+            tile.y,
+        ]
+        return sql, params
+
+    def _cells_sql(
+        self, tile: TileAddress, query: LayerQuery, now: dt.datetime
+    ) -> tuple[str, list]:
+        from reports.models import Report
+
+        # Cells are aligned on the world's top-left corner and divide the tile exactly, so a
+        # cell never straddles two tiles and needs no margin.
+        reports = (
+            _filtered_reports(query.values)
+            .filter(_in_tile(Report, "location", tile, 0.0))
+            .values("status", "due_at", "location", "category_id")
+        )
+        inner, inner_params = reports.query.sql_with_params()
+        cell = tile_width_m(tile.z) / REPORT_CELLS_PER_TILE
+        first_x, first_y = tile.x * REPORT_CELLS_PER_TILE, tile.y * REPORT_CELLS_PER_TILE
+        sql = f"""
+            WITH {_MERCATOR_CTE.format(inner=inner, radius=WGS84_SEMI_MAJOR_M)},
+            pts AS (
+                SELECT floor((px + {WORLD_HALF_M!r}) / %s)::bigint AS cx,
+                       floor(({WORLD_HALF_M!r} - py) / %s)::bigint AS cy,
+                       px, py, category_id, is_open, is_overdue, next_due
+                FROM mercator
+            ),
+            {_COUNT_CTES.format(keys="cx, cy")}
+            SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom'), min(c.next_change)
+            FROM (
+                SELECT count, open_count, overdue_count, categories, next_change,
+                       ST_SetSRID(ST_MakePoint(sx / count, sy / count), 3857) AS centre
+                FROM cells
+                WHERE cx >= %s AND cx < %s AND cy >= %s AND cy < %s
+            ) AS c
+            CROSS JOIN LATERAL (
+                SELECT c.count, c.open_count, c.overdue_count, c.categories,
+                       ST_AsMVTGeom(c.centre, ST_TileEnvelope(%s, %s, %s),
+                                    {EXTENT}, {BUFFER}, true) AS geom
+            ) AS f
+        """  # noqa: S608 (fragments built here; values are parameters)
+        params = [
+            *_mercator_params(inner_params, now),
+            cell,
+            cell,
+            self.cells_layer,
+            first_x,
+            first_x + REPORT_CELLS_PER_TILE,
+            first_y,
+            first_y + REPORT_CELLS_PER_TILE,
+            tile.z,
+            tile.x,
+            tile.y,
+        ]
+        return sql, params
+
+
+# The filtered reports in Web Mercator metres. EPSG:3857 is the spherical Mercator formula on
+# the WGS 84 semi-major axis, so it is computed here with plain arithmetic, which is several
+# times faster than ST_Transform's PROJ call per point when a low-zoom tile counts the whole
+# city (tests check it against ST_Transform). MATERIALIZED computes it once per report: inlined,
+# the planner copies the expression into every use (and pushes cell filters into the index
+# scan), multiplying the per-row cost and making PostgreSQL spend seconds JIT-compiling.
+_MERCATOR_CTE = """
+    mercator AS MATERIALIZED (
+        SELECT radians(ST_X(r.location)) * {radius!r} AS px,
+               ln(tan(pi() / 4 + radians(ST_Y(r.location)) / 2)) * {radius!r} AS py,
+               r.category_id,
+               r.status = ANY(%s) AS is_open,
+               r.status = ANY(%s) AND r.due_at < %s AS is_overdue,
+               CASE WHEN r.status = ANY(%s) AND r.due_at >= %s THEN r.due_at END AS next_due
+        FROM ({inner}) AS r
+    )
+"""
+
+
+def _mercator_params(inner_params: tuple | list, now: dt.datetime) -> list:
+    opened = _open_statuses()
+    return [opened, opened, now, opened, now, *inner_params]
+
+
+# Counting reports per cell, shared by the grid and the hexagons: first per cell and category,
+# then per cell, with the categories folded into a jsonb object that ST_AsMVT spreads into one
+# attribute per category (n_<code>). Categories are grouped by id and named only per cell, so
+# the per-report work never joins. `sx`/`sy` sum positions so a cell can be drawn at its
+# reports' mean position.
+_COUNT_CTES = """
+    per_category AS (
+        SELECT {keys}, category_id, count(*) AS n, sum(px) AS sx, sum(py) AS sy,
+               count(*) FILTER (WHERE is_open) AS open_n,
+               count(*) FILTER (WHERE is_overdue) AS overdue_n,
+               min(next_due) AS next_change
+        FROM pts
+        GROUP BY {keys}, category_id
+    ),
+    cells AS (
+        SELECT {keys}, sum(n)::integer AS count, sum(open_n)::integer AS open_count,
+               sum(overdue_n)::integer AS overdue_count, sum(sx) AS sx, sum(sy) AS sy,
+               jsonb_object_agg('n_' || category.code, n) AS categories,
+               min(next_change) AS next_change
+        FROM per_category JOIN reports_category AS category ON category.id = category_id
+        GROUP BY {keys}
+    )
+"""
+
+
+class HexbinsLayer(Layer):
+    name = "hexbins"
+    title = "Report hexagons"
+    description = "Reports counted per hexagon, per category, within an optional time window."
+    minzoom = 0
+    maxzoom = 18
+
+    @property
+    def max_age(self) -> int:
+        return settings.TILES_REPORTS_MAX_AGE
+
+    def vector_layers(self, query: LayerQuery) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": self.name,
+                "description": "Hexagons (16 px across on a 256 px tile) with report counts.",
+                "minzoom": self.minzoom,
+                "maxzoom": self.maxzoom,
+                "fields": _count_fields("hexagon"),
+            }
+        ]
+
+    def parse(self, params: QueryDict, user: Any) -> LayerQuery:
+        _refuse(params, self.name, "scope", "agency")
+        canonical, values = _report_filters(params)
+        return LayerQuery(canonical=tuple(canonical), values=values)
+
+    def data_sources(self, query: LayerQuery) -> tuple[str, ...]:
+        return ("reports",)
+
+    def sql(self, tile: TileAddress, query: LayerQuery, now: dt.datetime) -> tuple[str, list]:
+        from reports.models import Report
+
+        size = tile_width_m(tile.z) / HEXAGONS_PER_TILE
+        # A hexagon near the edge also counts reports in the next tile: widen the filter by
+        # one hexagon width (two circumradii) beyond the tile.
+        margin = 2 * size / tile_width_m(tile.z)
+        reports = (
+            _filtered_reports(query.values)
+            .filter(_in_tile(Report, "location", tile, margin))
+            .values("status", "due_at", "location", "category_id")
+        )
+        inner, inner_params = reports.query.sql_with_params()
+        # The hexagon holding a point is the one whose centre is nearest. ST_Hexagon(s, i, j)
+        # centres column i at x = 1.5·s·i and row j at y = √3·s·(j + ½ if i is odd): a point
+        # lies in column i0 = floor(x / 1.5s) or i0 + 1, and within a column the nearest
+        # centre is the rounded row. Two candidates, pick the nearer: arithmetic per report
+        # instead of intersecting every report with every hexagon of a generated grid.
+        sql = f"""
+            WITH {_MERCATOR_CTE.format(inner=inner, radius=WGS84_SEMI_MAJOR_M)},
+            grid AS (SELECT %s::float8 AS s, sqrt(3.0) * %s::float8 AS h),
+            pts AS (
+                SELECT CASE WHEN k.da <= k.db THEN k.ia ELSE k.ib END AS i,
+                       CASE WHEN k.da <= k.db THEN k.ja ELSE k.jb END AS j,
+                       m.mx AS px, m.my AS py,
+                       m.category_id, m.is_open, m.is_overdue, m.next_due
+                FROM grid
+                CROSS JOIN LATERAL (
+                    SELECT px AS mx, py AS my, floor(px / (1.5::float8 * grid.s))::bigint AS i0,
+                           category_id, is_open, is_overdue, next_due
+                    FROM mercator
+                ) AS m
+                CROSS JOIN LATERAL (
+                    SELECT m.i0 AS ia, m.i0 + 1 AS ib,
+                           0.5::float8 * (m.i0 & 1) AS oa, 0.5::float8 * ((m.i0 + 1) & 1) AS ob
+                ) AS o
+                CROSS JOIN LATERAL (
+                    SELECT o.ia, o.ib, o.oa, o.ob,
+                           round(m.my / grid.h - o.oa)::bigint AS ja,
+                           round(m.my / grid.h - o.ob)::bigint AS jb
+                ) AS c
+                CROSS JOIN LATERAL (
+                    SELECT c.ia, c.ib, c.ja, c.jb,
+                           (m.mx - 1.5::float8 * grid.s * c.ia) ^ 2
+                             + (m.my - grid.h * (c.ja + c.oa)) ^ 2 AS da,
+                           (m.mx - 1.5::float8 * grid.s * c.ib) ^ 2
+                             + (m.my - grid.h * (c.jb + c.ob)) ^ 2 AS db
+                ) AS k
+            ),
+            {_COUNT_CTES.format(keys="i, j")}
+            SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom'), min(c.next_change)
+            FROM cells AS c
+            CROSS JOIN grid
+            CROSS JOIN LATERAL (
+                SELECT c.count, c.open_count, c.overdue_count, c.categories,
+                       ST_AsMVTGeom(
+                           ST_Hexagon(grid.s, c.i::integer, c.j::integer,
+                                      ST_SetSRID(ST_MakePoint(0, 0), 3857)),
+                           ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom
+            ) AS f
+        """  # noqa: S608 (fragments built here; values are parameters)
+        params = [
+            *_mercator_params(inner_params, now),
+            size,
+            size,
+            self.name,
+            tile.z,
+            tile.x,
+            tile.y,
+        ]
+        return sql, params
+
+
+class AreasLayer(Layer):
+    name = "areas"
+    title = "Administrative boundaries"
+    description = "Areas of the current boundary generation (or ?generation=NAME)."
+    minzoom = 0
+    maxzoom = 18
+    cache_timeout = 86400
+
+    @property
+    def max_age(self) -> int:
+        return settings.TILES_AREAS_MAX_AGE
+
+    def vector_layers(self, query: LayerQuery) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": self.name,
+                "description": "One polygon per area, simplified per zoom band.",
+                "minzoom": self.minzoom,
+                "maxzoom": self.maxzoom,
+                "fields": {
+                    "code": "String: official area code",
+                    "name": "String: Vietnamese name",
+                    "name_en": "String: ASCII or English name",
+                    "level": "String: level code (e.g. ward, district)",
+                    "level_rank": "Number: 0 for the top level, larger for lower levels",
+                },
+            }
+        ]
+
+    def parse(self, params: QueryDict, user: Any) -> LayerQuery:
+        _refuse(params, self.name, "scope", "agency", "category", "status", "since", "until")
+        name = _single(params, "generation")
+        if name is None:
+            generation = Generation.objects.current()
+            canonical: tuple[tuple[str, str], ...] = ()
+        else:
+            generation = Generation.objects.filter(name=name).first()
+            if generation is None:
+                raise TileParamError("generation", PARAM_UNKNOWN_GENERATION.format(value=name))
+            canonical = (("generation", name),)
+        return LayerQuery(canonical=canonical, values={"generation": generation})
+
+    def data_sources(self, query: LayerQuery) -> tuple[str, ...]:
+        return ("areas",)
+
+    def extra_version(self, query: LayerQuery) -> str:
+        generation = query.values["generation"]
+        if generation is None:
+            return "no-generation"
+        activated = generation.activated_at.isoformat() if generation.activated_at else "-"
+        return f"generation:{generation.id}:{activated}"
+
+    def sql(self, tile: TileAddress, query: LayerQuery, now: dt.datetime) -> tuple[str, list]:
+        generation = query.values["generation"]
+        generation_id = generation.id if generation else None
+        band = zoom_band(tile.z)
+        # Simplified copies where they exist; for areas without one (not built yet), the
+        # subdivided pieces, dissolved per area so outlines show no subdivision cut lines.
+        sql = f"""
+            WITH env AS (
+                SELECT ST_TileEnvelope(%s, %s, %s) AS tile,
+                       ST_TileEnvelope(%s, %s, %s, margin => %s) AS wide,
+                       ST_Transform(ST_ClipByBox2D(ST_TileEnvelope(%s, %s, %s, margin => %s),
+                                                   ST_TileEnvelope(0, 0, 0)), 4326) AS wide4326
+            ),
+            areas AS (
+                SELECT a.id, a.code, a.name, a.name_en, l.code AS level, l.rank AS level_rank
+                FROM boundaries_area AS a JOIN boundaries_level AS l ON l.id = a.level_id
+                WHERE a.generation_low_id <= %s AND a.generation_high_id >= %s
+            ),
+            simplified AS (
+                SELECT a.code, a.name, a.name_en, a.level, a.level_rank,
+                       ST_AsMVTGeom(s.geom, env.tile, {EXTENT}, {BUFFER}, true) AS geom
+                FROM tiles_areasimplified AS s JOIN areas AS a ON a.id = s.area_id, env
+                WHERE s.zoom_band = %s AND s.geom && env.wide
+            ),
+            fallback AS (
+                SELECT a.code, a.name, a.name_en, a.level, a.level_rank,
+                       ST_AsMVTGeom(ST_Union(ST_Transform(p.geom, 3857)),
+                                    (SELECT tile FROM env), {EXTENT}, {BUFFER}, true) AS geom
+                FROM boundaries_areapiece AS p JOIN areas AS a ON a.id = p.area_id, env
+                WHERE p.geom && env.wide4326
+                  AND NOT EXISTS (SELECT 1 FROM tiles_areasimplified AS s
+                                  WHERE s.area_id = a.id AND s.zoom_band = %s)
+                GROUP BY a.id, a.code, a.name, a.name_en, a.level, a.level_rank
+            )
+            SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom'), NULL::timestamptz
+            FROM (SELECT * FROM simplified UNION ALL SELECT * FROM fallback) AS f
+        """  # noqa: S608 (fragments built here; values are parameters)
+        z, x, y = tile.z, tile.x, tile.y
+        params = [
+            z, x, y,
+            z, x, y, MARGIN,
+            z, x, y, MARGIN,
+            generation_id, generation_id,
+            band,
+            band,
+            self.name,
+        ]  # fmt: skip
+        return sql, params
+
+
+def _member_agencies(user: Any, code: str | None) -> list[int]:
+    """Ids of the agencies whose private tile attributes `user` may see; raise TileForbidden."""
+    from reports.models import Membership
+
+    if user is None or not user.is_authenticated:
+        raise TileForbidden(SCOPE_NEEDS_MEMBER)
+    memberships = Membership.objects.filter(user=user, agency__active=True)
+    if code is not None:
+        memberships = memberships.filter(agency__code=code)
+    ids = sorted(set(memberships.values_list("agency_id", flat=True)))
+    if not ids:
+        raise TileForbidden(SCOPE_NOT_MEMBER.format(code=code) if code else SCOPE_NEEDS_MEMBER)
+    return ids
+
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer for layer in (ReportsLayer(), HexbinsLayer(), AreasLayer())
+}
+
+
+def layer_get(name: str) -> Layer | None:
+    """The layer called `name`, or None."""
+    return LAYERS.get(name)

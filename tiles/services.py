@@ -1,0 +1,94 @@
+"""Writes of the tiles app: data-version bumps and the simplified boundary copies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from boundaries.models import Area, Generation
+from tiles.models import AreaSimplified, TileVersion
+from tiles.tilemath import ZOOM_BANDS, band_tolerance_m
+
+# The data sources whose versions key the tile caches.
+REPORTS = "reports"
+AREAS = "areas"
+
+
+def tile_version_bump(*, name: str) -> None:
+    """Give data source `name` a new random version token, so every tile drawn from it misses
+    the cache from now on. One statement, so concurrent bumps never conflict."""
+    table = TileVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, token, changed_at) VALUES (%s, %s, now()) "  # noqa: S608
+            "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()",
+            [name, uuid.uuid4()],
+        )
+
+
+def tile_version_bump_on_commit(*, name: str) -> None:
+    """Bump `name` once the current transaction commits (at once outside a transaction).
+
+    After the commit, because a tile rendered between the write and the commit would still
+    show the old data under the new version. Once per transaction: a transaction that saves a
+    thousand reports registers one bump, not a thousand.
+    """
+    callback = _ON_COMMIT_BUMPS[name]
+    pending = getattr(connection, "run_on_commit", None) or []
+    if connection.in_atomic_block and any(entry[1] is callback for entry in pending):
+        return
+    transaction.on_commit(callback, robust=True)
+
+
+def _bump_reports() -> None:
+    tile_version_bump(name=REPORTS)
+
+
+def _bump_areas() -> None:
+    tile_version_bump(name=AREAS)
+
+
+_ON_COMMIT_BUMPS = {REPORTS: _bump_reports, AREAS: _bump_areas}
+
+
+@transaction.atomic
+def area_simplified_build(
+    *, area_ids: Iterable[int] | None = None, generation: Generation | None = None
+) -> int:
+    """(Re)build the per-zoom-band simplified copies of areas; returns how many rows were written.
+
+    Pass `area_ids`, or a `generation` for all its areas; with neither, every area is built.
+    One INSERT … SELECT per call: the areas are transformed to Web Mercator and simplified with
+    each band's tolerance (ST_SimplifyPreserveTopology, so no polygon collapses or
+    self-intersects). Upserting on (area, band) makes concurrent builds of the same area safe.
+    """
+    areas = Area.objects.all()
+    if area_ids is not None:
+        areas = areas.filter(pk__in=list(area_ids))
+    if generation is not None:
+        areas = areas.in_generation(generation)
+    ids = list(areas.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    bands = list(range(len(ZOOM_BANDS)))
+    tolerances = [band_tolerance_m(index) for index in bands]
+    table = AreaSimplified._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (area_id, zoom_band, geom)
+            SELECT a.id, b.band,
+                   ST_Multi(ST_CollectionExtract(ST_MakeValid(
+                       ST_SimplifyPreserveTopology(ST_Transform(a.geom, 3857), b.tolerance)), 3))
+            FROM boundaries_area AS a,
+                 unnest(%s::integer[], %s::float8[]) AS b(band, tolerance)
+            WHERE a.id = ANY(%s)
+            ON CONFLICT (area_id, zoom_band) DO UPDATE SET geom = EXCLUDED.geom
+            """,  # noqa: S608 (table name from model meta; values are parameters)
+            [bands, tolerances, ids],
+        )
+        written = cursor.rowcount
+    tile_version_bump_on_commit(name=AREAS)
+    return written
