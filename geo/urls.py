@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/", include("reports.urls")),
     path("api/v1/", include("accounts.urls")),
     path("tiles/", include("tiles.urls")),
+    path("api/v1/analytics/", include("analytics.urls")),
 ]
