@@ -92,7 +92,7 @@ def test_the_activate_action_refuses_two_generations_at_once(admin_client):
 
 
 def test_the_level_list_loads(admin_client):
-    LevelFactory(code="ward", name="Phường/Xã")
+    LevelFactory(code="hamlet", name="Thôn/Xóm", rank=9)
     response = admin_client.get(reverse("admin:boundaries_level_changelist"))
     assert response.status_code == 200
-    assert "Phường/Xã" in response.content.decode()
+    assert "Thôn/Xóm" in response.content.decode()
