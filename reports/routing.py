@@ -193,7 +193,7 @@ def reroute_open_reports(*, generation: Generation) -> int:
         )
         cursor.execute("SELECT DISTINCT area_id, category_id FROM reports_reroute")
         pairs = cursor.fetchall()
-        mapping = _agencies_for_pairs(pairs)
+        mapping = agencies_for_pairs(pairs)
         cursor.execute(
             _REROUTE_UPDATE_SQL,
             {
@@ -217,7 +217,7 @@ def reroute_open_reports(*, generation: Generation) -> int:
     return moved
 
 
-def _agencies_for_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+def agencies_for_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """Decide each distinct (area, category) pair once with `agency_for`.
 
     The areas above the lowest one come from its parent chain, which is how an import

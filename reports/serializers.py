@@ -97,6 +97,14 @@ class PointInputField(serializers.Field):
         return {"type": "Point", "coordinates": [value.x, value.y]}
 
 
+@extend_schema_field({"type": "string", "enum": list(Status.values)})
+class StatusChoiceField(serializers.ChoiceField):
+    """A status choice documented inline, so the schema keeps one named status enum."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=Status.choices, **kwargs)
+
+
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
@@ -153,7 +161,7 @@ class ReportCreateInput(serializers.Serializer):
 
 
 class TransitionInput(serializers.Serializer):
-    to_status = serializers.ChoiceField(choices=Status.choices)
+    to_status = StatusChoiceField()
     note = serializers.CharField(max_length=services.NOTE_MAX, required=False, allow_blank=True)
     public = serializers.BooleanField(default=True)
     duplicate_of = serializers.CharField(max_length=32, required=False)
@@ -199,6 +207,8 @@ class ExtendDeadlineInput(serializers.Serializer):
 class EventSerializer(serializers.ModelSerializer):
     """One timeline entry; who acted is deliberately absent."""
 
+    old_status = serializers.CharField()
+    new_status = serializers.CharField()
     from_agency = serializers.CharField(source="from_agency.name", default=None)
     to_agency = serializers.CharField(source="to_agency.name", default=None)
 

@@ -62,7 +62,7 @@ class CategoryListView(generics.ListAPIView):
         return selectors.category_list()
 
 
-class ReportListCreateView(generics.GenericAPIView):
+class ReportListCreateView(generics.ListAPIView):
     """GET: public reports as paginated GeoJSON. POST: file a report (signed-in citizens)."""
 
     serializer_class = ReportFeatureSerializer
@@ -81,13 +81,12 @@ class ReportListCreateView(generics.GenericAPIView):
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "now": timezone.now()}
 
-    def get(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+    @extend_schema(operation_id="reports_list")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return self.list(request, *args, **kwargs)
 
     @extend_schema(
+        operation_id="reports_create",
         request=ReportCreateInput,
         responses={201: ReportCreatedSerializer, 200: ReportCreatedSerializer},
         parameters=[IDEMPOTENCY_HEADER],
@@ -131,7 +130,7 @@ class ReportDetailView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ReportDetailSerializer)
+    @extend_schema(operation_id="reports_retrieve", responses=ReportDetailSerializer)
     def get(self, request: Request, code: str) -> Response:
         return _detail_response(request, code)
 

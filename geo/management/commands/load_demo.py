@@ -8,6 +8,7 @@ from django.db import transaction
 # Each app contributes one idempotent builder; they run in dependency order.
 DEMO_STEPS: list[str] = [
     "boundaries.demo.load_demo_city",
+    "reports.demo.load_demo_reports",
 ]
 
 
