@@ -152,7 +152,8 @@ def level_by_code(*, code: str) -> Level | None:
 # The whole FeatureCollection is assembled by PostgreSQL: serialising 600 wards with their
 # vertices in Python costs seconds, json_agg costs milliseconds. Simplification runs in UTM 48N
 # so the tolerance is in metres; ST_SimplifyPreserveTopology keeps every polygon valid (though
-# neighbours are simplified independently, so shared edges may part by up to the tolerance).
+# neighbours are simplified independently, so shared edges may part by up to the tolerance),
+# and ST_Multi keeps the type MultiPolygon, as it is unsimplified, when a single part remains.
 # The optional filters are fixed SQL fragments chosen in Python; every value is a parameter.
 _AREAS_GEOJSON_SQL = """
     SELECT json_build_object(
@@ -163,10 +164,10 @@ _AREAS_GEOJSON_SQL = """
             'id', a.code,
             'geometry', ST_AsGeoJSON(
                 CASE WHEN %(tolerance)s::float8 > 0
-                     THEN ST_Transform(
+                     THEN ST_Multi(ST_Transform(
                               ST_SimplifyPreserveTopology(
                                   ST_Transform(a.geom, %(metric)s::int), %(tolerance)s::float8),
-                              %(wgs84)s::int)
+                              %(wgs84)s::int))
                      ELSE a.geom END,
                 %(digits)s::int)::json,
             'properties', json_build_object(

@@ -212,6 +212,7 @@ def test_areas_simplifies_by_a_tolerance_in_metres(city, api_client):
     assert shapely.get_num_coordinates(exact_shape) > 1900
     assert shapely.get_num_coordinates(simple_shape) < 200
     assert simple_shape.is_valid
+    assert simple["features"][0]["geometry"]["type"] == "MultiPolygon"
     # 50 m is under 0.0005 degrees here.
     assert shapely.hausdorff_distance(exact_shape, simple_shape) < 0.0005
 
