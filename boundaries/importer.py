@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyogrio
@@ -53,6 +53,9 @@ from pyproj.exceptions import CRSError
 from boundaries import services
 from boundaries.models import Area, Generation, Level
 from geo import crs as geo_crs
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +285,7 @@ def boundaries_import(
 
 def boundaries_import_frame(
     *,
-    frame: Any,
+    frame: GeoDataFrame,
     source: str,
     options: ImportOptions,
     commit: bool = False,
@@ -307,7 +310,9 @@ def boundaries_import_frame(
     return plan
 
 
-def frame_read(*, path: str | Path, layer: str | None = None, progress: Progress | None = None):
+def frame_read(
+    *, path: str | Path, layer: str | None = None, progress: Progress | None = None
+) -> GeoDataFrame:
     """Read a local vector file (GeoJSON, Shapefile or zipped Shapefile, GeoPackage, KML...).
 
     Only local files are read: the path never reaches GDAL's network or archive handlers other
@@ -322,6 +327,8 @@ def frame_read(*, path: str | Path, layer: str | None = None, progress: Progress
             raise SourceError(
                 LAYER_UNKNOWN.format(path=path, layer=layer, layers=", ".join(layers))
             )
+        if layer is None and len(layers) > 1 and progress:
+            progress(f"{path} has layers {', '.join(layers)}; reading {layers[0]} (see --layer)")
         frame = pyogrio.read_dataframe(path, layer=layer or (layers[0] if layers else None))
     except pyogrio.errors.CRSError as exc:
         raise CRSProblem(CRS_UNKNOWN.format(crs=exc)) from exc
@@ -353,7 +360,7 @@ def ascii_name(name: str) -> str:
 
 
 def _features_prepare(
-    frame: Any, options: ImportOptions, plan: ImportPlan, source: str, say: Progress
+    frame: GeoDataFrame, options: ImportOptions, plan: ImportPlan, source: str, say: Progress
 ) -> list[IncomingArea]:
     if len(frame) == 0:
         raise SourceError(FILE_EMPTY.format(path=source))
@@ -652,7 +659,10 @@ def _target_resolve(plan: ImportPlan, options: ImportOptions) -> None:
     )
     if level is None:
         return
-    if generation is not None and Area.objects.filter(level=level).in_generation(generation):
+    if (
+        generation is not None
+        and Area.objects.filter(level=level).in_generation(generation).exists()
+    ):
         plan.baseline, plan.reimport = generation, True
         return
     earlier = Generation.objects.filter(

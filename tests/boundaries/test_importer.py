@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+import geopandas as gpd
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
@@ -350,7 +351,6 @@ def test_a_kml_file_is_read(ward_level, tmp_path):
 
 def test_a_file_in_vn2000_metres_lands_where_the_wgs84_original_is(ward_level, tmp_path):
     """The datum shift is ~200 m; after import the squares sit within a centimetre of home."""
-    import geopandas as gpd
 
     frame = gpd.GeoDataFrame(grid_rows(), geometry="geometry", crs=f"EPSG:{WGS84}")
     frame.to_crs(VN2000_HANOI_TM3).to_file(tmp_path / "tm3.gpkg")
@@ -384,7 +384,6 @@ def no_crs_shapefile(tmp_path, rows=None, crs=WGS84):
 
 
 def test_a_file_without_crs_is_read_with_source_srid(ward_level, tmp_path):
-    import geopandas as gpd
 
     frame = gpd.GeoDataFrame(grid_rows(), geometry="geometry", crs=f"EPSG:{WGS84}")
     metres = [
@@ -422,7 +421,6 @@ def duplicate_file(tmp_path):
 
 
 def metres_without_crs(tmp_path):
-    import geopandas as gpd
 
     frame = gpd.GeoDataFrame(grid_rows(), geometry="geometry", crs=f"EPSG:{WGS84}")
     return no_crs_shapefile(
@@ -509,3 +507,28 @@ def test_activate_generation_switches_and_refuses_unknown_or_current(ward_level,
         call_command("activate_generation", "second")
     with pytest.raises(CommandError, match="unknown generation 'third'"):
         call_command("activate_generation", "third")
+
+
+def test_a_layer_of_a_multi_layer_geopackage_is_chosen_by_name(ward_level, tmp_path):
+    path = tmp_path / "city.gpkg"
+    gpd.GeoDataFrame(
+        [{"code": "x", "name": "Khác", "geometry": shapely.box(0, 0, 1, 1)}],
+        geometry="geometry",
+        crs=f"EPSG:{WGS84}",
+    ).to_file(path, layer="other")
+    gpd.GeoDataFrame(grid_rows(), geometry="geometry", crs=f"EPSG:{WGS84}").to_file(
+        path, layer="wards"
+    )
+    output = run_import(path, *WARD, "--layer", "wards", "--generation", "g", "--commit")
+    assert count(output, "new") == 4
+    first = run_import(path, *WARD, "--generation", "g")
+    assert "has layers other, wards; reading other" in first
+    with pytest.raises(CommandError, match="has no layer 'parks'; layers: other, wards"):
+        run_import(path, *WARD, "--layer", "parks", "--generation", "g")
+
+
+def test_progress_is_printed_while_reading_and_writing(ward_level, grid_file):
+    output = run_import(grid_file, *WARD, "--generation", "g", "--commit")
+    assert "read 4 features from" in output
+    assert "wrote 4/4 areas" in output
+    assert "rebuilt lookup pieces of 4 areas" in output
