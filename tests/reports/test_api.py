@@ -392,3 +392,30 @@ def test_transfer_to_an_unknown_agency_names_it(city, west_official, api_client)
     )
     assert response.status_code == 400
     assert "Unknown agency 'nowhere'" in json.dumps(response.json())
+
+
+def test_a_list_page_costs_the_same_queries_whatever_its_size(city, api_client):
+    """One count and one select per page, with category, area and agency joined in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.get(REPORTS, {"page_size": 50}).status_code == 200
+        return len(captured)
+
+    _report(city, WEST_POINT)
+    few = queries_for_page()
+    for _ in range(20):
+        _report(city, EAST_POINT)
+    assert queries_for_page() == few == 2
+
+
+def test_the_api_schema_documents_the_report_endpoints(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/reports"])
+    names = {p["name"] for p in paths["/api/v1/reports"]["get"]["parameters"]}
+    assert {"in_bbox", "near", "radius_m", "status", "category", "since", "until"} <= names
+    assert "/api/v1/reports/{code}/transition" in paths
+    assert "/api/v1/auth/register" in paths

@@ -1,0 +1,53 @@
+"""Concurrent retries of one submission, in real concurrent transactions, file one report."""
+
+import threading
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+
+from reports import services
+from reports.models import Category, IdempotencyKey, Report
+
+from .conftest import WEST_POINT
+
+# Real transactions (not the test's wrapping one) so two threads truly race on the
+# unique key; serialized_rollback restores the migrated data (categories, groups) after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+RETRIES = 4
+
+
+def test_concurrent_retries_with_one_key_file_exactly_one_report(city, citizen):
+    category = Category.objects.get(code="rac-thai-sai-quy-dinh")
+    barrier = threading.Barrier(RETRIES)
+    results: list = []
+    errors: list = []
+
+    def submit() -> None:
+        try:
+            barrier.wait(timeout=10)
+            report, created = services.report_create_idempotent(
+                reporter=citizen,
+                key="retry-1",
+                request_hash="same-body",
+                category=category,
+                description="Rác thải đổ trộm ban đêm",
+                location=Point(*WEST_POINT, srid=4326),
+            )
+            results.append((report.pk, created))
+        except Exception as exc:  # noqa: BLE001 (a thread must hand any failure to the test)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(RETRIES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len({pk for pk, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False] * (RETRIES - 1) + [True]
+    assert Report.objects.count() == 1
+    assert IdempotencyKey.objects.count() == 1
