@@ -80,7 +80,7 @@ def gistar_permutation_p(
     *,
     permutations: int = 999,
     seed: int | None = None,
-    block: int = 2000,
+    max_draws: int = 20_000_000,
 ) -> np.ndarray:
     """Folded pseudo p-values of Gi* by conditional randomisation, as esda computes them.
 
@@ -88,7 +88,7 @@ def gistar_permutation_p(
     without replacement from all other cells, `permutations` times. The p-value is
     (m + 1) / (permutations + 1), with m the number of draws at least as extreme on the
     observed side. One set of random draws is shared by all cells (as esda does), shifted so a
-    cell never draws itself; cells are processed in blocks to bound memory.
+    cell never draws itself; cells are processed in blocks of at most `max_draws` draws.
     """
     y = np.asarray(y, dtype=float)
     n = len(y)
@@ -101,6 +101,8 @@ def gistar_permutation_p(
     # (permutations, k) indices into "the other n - 1 cells", without replacement per row.
     draws = _draw_without_replacement(rng, n - 1, permutations, k) if k else None
     observed = w @ y
+    # Cells per block, so the (cells x permutations x k) array of draws stays ~160 MB at most.
+    block = max(1, max_draws // (permutations * max(k, 1)))
     p = np.empty(n)
     for start in range(0, n, block):
         cells = np.arange(start, min(start + block, n))

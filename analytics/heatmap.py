@@ -7,7 +7,9 @@ estimate. Densities are reports (or weight) per km².
 
 The answer must stay small for a browser whatever the number of reports: cells below a small
 fraction of the peak are dropped, and when more than `max_cells` remain the grid is coarsened
-by summing 2 x 2 blocks until they fit. The cell size actually used is returned.
+by summing 2 x 2 blocks until they fit. The grid is also coarsened before smoothing when the
+cells are much finer than the bandwidth or the array would be huge (see MAX_SIGMA_CELLS,
+MAX_DENSE_CELLS). The cell size actually used is returned.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from scipy import ndimage
 MIN_SHARE_OF_PEAK = 0.01
 # With polygons of ~170 bytes each, 5,000 cells keep the GeoJSON under 1 MB.
 MAX_CELLS = 5000
+# Bounds on the work: the dense array smoothed at once, and the kernel's reach in cells (the
+# filter costs grow with both). A density smoothed over sigma gains nothing from cells finer
+# than sigma / 8, so a finer request is coarsened first.
+MAX_DENSE_CELLS = 4_000_000
+MAX_SIGMA_CELLS = 8.0
 
 
 @dataclass(frozen=True)
@@ -51,12 +58,22 @@ def kernel_density(
     if col.size == 0:
         empty = np.empty(0)
         return DensityGrid(cell_m, empty.astype(np.int64), empty.astype(np.int64), empty)
+    while _too_fine(col, row, cell_m=cell_m, bandwidth_m=bandwidth_m):
+        col, row, weight = _coarsen(col, row, weight)
+        cell_m *= 2
     while True:
         grid = _smooth(col, row, weight, cell_m=cell_m, bandwidth_m=bandwidth_m)
         if grid.density.size <= max_cells:
             return grid
         col, row, weight = _coarsen(col, row, weight)
         cell_m *= 2
+
+
+def _too_fine(col: np.ndarray, row: np.ndarray, *, cell_m: float, bandwidth_m: float) -> bool:
+    sigma = bandwidth_m / cell_m
+    pad = 2 * (int(np.ceil(3 * sigma)) + 1)
+    dense = (int(row.max() - row.min()) + pad + 1) * (int(col.max() - col.min()) + pad + 1)
+    return sigma > MAX_SIGMA_CELLS or dense > MAX_DENSE_CELLS
 
 
 def _smooth(

@@ -24,6 +24,9 @@ NOT_A_NUMBER = "must be a number"
 NOT_AN_INTEGER = "must be a whole number"
 OUT_OF_RANGE = "must be between {low:g} and {high:g}"
 BAD_DATE = "must be a date as YYYY-MM-DD"
+DATE_OUT_OF_RANGE = "must be between {low} and {high}"
+# Reports are from this century; the bounds also keep date arithmetic away from year 9999.
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
 UNTIL_BEFORE_SINCE = "must not be before since"
 UNKNOWN_CHOICE = "unknown value {value!r}; allowed: {allowed}"
 UNKNOWN_CODE = "no {what} has the code {code!r}"
@@ -132,6 +135,9 @@ class Params:
             value = dt.date.fromisoformat(text)
         except ValueError:
             raise AnalysisError(name, BAD_DATE) from None
+        low, high = DATE_RANGE
+        if not low <= value <= high:
+            raise AnalysisError(name, DATE_OUT_OF_RANGE.format(low=low, high=high))
         self.echo[name] = value.isoformat()
         return value
 
@@ -236,7 +242,7 @@ def gistar_options(p: Params) -> dict[str, Any]:
     return {
         "cell_m": size,
         "band_m": p.number(
-            "band_m", default=float(hex_neighbour_band(size)), low=size, high=50 * size
+            "band_m", default=float(hex_neighbour_band(size)), low=size, high=10 * size
         ),
         "permutations": p.integer("permutations", default=99, low=0, high=999),
         "fdr": p.boolean("fdr", default=True),

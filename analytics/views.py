@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -45,6 +47,45 @@ CLUSTER_PROPERTIES = ["cluster", *SUMMARY_COLUMNS]
 
 GISTAR_PARAMETERS = (*params.GISTAR_PARAMETERS, "cells")
 DBSCAN_PARAMETERS = params.DBSCAN_PARAMETERS
+
+
+# What each query parameter means, for the OpenAPI schema (the parsing lives in params.py).
+PARAMETER_DOCS: dict[str, tuple[Any, str]] = {
+    "category": (str, "Category codes, comma-separated"),
+    "group": (str, "Category groups, comma-separated"),
+    "status": (str, "Statuses, comma-separated (default: all but duplicate and rejected)"),
+    "since": (OpenApiTypes.DATE, "First day (Hanoi time), inclusive"),
+    "until": (OpenApiTypes.DATE, "Last day (Hanoi time), inclusive"),
+    "agency": (str, "Agency code"),
+    "area": (str, "Area code (current generation); also the study area"),
+    "cell_m": (float, "Hexagon side or square cell in metres (default 250)"),
+    "bandwidth_m": (float, "Gaussian kernel standard deviation in metres (default 500)"),
+    "weight": (str, "none (default), or a per-report weight such as supporters"),
+    "method": (str, "gistar (default) or dbscan"),
+    "band_m": (float, "Gi* distance band in metres (default: the six adjacent hexagons)"),
+    "permutations": (int, "Gi* permutations for pseudo p-values, 0..999 (default 99)"),
+    "fdr": (bool, "Benjamini-Hochberg correction (default true)"),
+    "windows": (int, "Equal time windows for emerging-hot-spot trends (0 = off, or 2..24)"),
+    "recurrence_days": (float, "Days after a resolution in which a new report recurs (30)"),
+    "min_recurrences": (int, "Recurrences that make a cell chronic (default 2)"),
+    "cells": (str, "significant (default) or all study cells"),
+    "eps_m": (float, "DBSCAN neighbourhood radius in metres (default 100)"),
+    "min_size": (int, "DBSCAN minimum reports per cluster (default 10)"),
+    "by": (str, "agency (default) or area"),
+    "min_sample": (int, "Reports received needed to be ranked (default 20)"),
+    "format": (str, "json (default) or csv"),
+}
+
+
+def _documented(*names: str, response: Any = OpenApiTypes.OBJECT):
+    """extend_schema with the query parameters `names`, described from PARAMETER_DOCS."""
+    return extend_schema(
+        parameters=[
+            OpenApiParameter(name, PARAMETER_DOCS[name][0], description=PARAMETER_DOCS[name][1])
+            for name in names
+        ],
+        responses={200: response, 400: OpenApiTypes.OBJECT},
+    )
 
 
 class CanViewAnalytics(BasePermission):
@@ -100,6 +141,7 @@ class HeatmapView(APIView):
     permission_classes = [AllowAny]
     allowed = (*FILTER_PARAMETERS, "cell_m", "bandwidth_m", "weight")
 
+    @_documented(*allowed)
     def get(self, request: Request) -> HttpResponse:
         def answer() -> dict[str, Any]:
             p = Params(request.query_params, self.allowed)
@@ -132,6 +174,7 @@ class HexbinsView(APIView):
     permission_classes = [AllowAny]
     allowed = (*FILTER_PARAMETERS, "cell_m", "weight")
 
+    @_documented(*allowed)
     def get(self, request: Request) -> HttpResponse:
         def answer() -> dict[str, Any]:
             p = Params(request.query_params, self.allowed)
@@ -155,6 +198,7 @@ class HotspotsView(APIView):
 
     permission_classes = [CanViewAnalytics]
 
+    @_documented(*FILTER_PARAMETERS, "method", *GISTAR_PARAMETERS, *DBSCAN_PARAMETERS)
     def get(self, request: Request) -> HttpResponse:
         def answer() -> dict[str, Any]:
             method = request.query_params.get("method", "gistar")
@@ -185,6 +229,7 @@ class ClustersView(APIView):
     permission_classes = [CanViewAnalytics]
     allowed = (*FILTER_PARAMETERS, *DBSCAN_PARAMETERS)
 
+    @_documented(*allowed)
     def get(self, request: Request) -> HttpResponse:
         return _geojson_response(
             _run(lambda: clusters_answer(Params(request.query_params, self.allowed)))
@@ -222,6 +267,7 @@ class PerformanceView(APIView):
     renderer_classes = [JSONRenderer, PerformanceCSVRenderer]
     allowed = (*FILTER_PARAMETERS, "by", "min_sample", "format")
 
+    @_documented(*allowed)
     def get(self, request: Request) -> Response:
         def answer() -> dict[str, Any]:
             p = Params(request.query_params, self.allowed)

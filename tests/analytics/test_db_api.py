@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from analytics import analyses, clusters, params
+from analytics import analyses, clusters, hexgrid, params
 from analytics.selectors import ReportFilter
 from geo.crs import METRIC, transformer
 from reports.models import Category, ReportEvent, Status
@@ -196,6 +196,7 @@ def test_performance_is_for_planners_and_supervisors_only(known_mix, api_client)
         ("hexbins", {"cell_m": "nan"}, "cell_m", "must be between"),
         ("hexbins", {"cellm": "100"}, "cellm", "unknown parameter"),
         ("hexbins", {"since": "2025-13-01"}, "since", params.BAD_DATE),
+        ("hexbins", {"until": "9999-12-31"}, "until", "must be between 2000-01-01"),
         (
             "hexbins",
             {"since": "2025-07-02", "until": "2025-07-01"},
@@ -214,6 +215,8 @@ def test_performance_is_for_planners_and_supervisors_only(known_mix, api_client)
         ("hotspots", {"method": "gistar", "eps_m": "50"}, "eps_m", "method=dbscan only"),
         ("hotspots", {"permutations": "5000"}, "permutations", "must be between 0 and 999"),
         ("hotspots", {"fdr": "maybe"}, "fdr", params.NOT_A_BOOLEAN),
+        ("hotspots", {"cell_m": "250", "band_m": "2501"}, "band_m", "between 250 and 2500"),
+        ("hotspots", {"cells": "some"}, "cells", "unknown value 'some'"),
         ("hotspots", {"windows": "1"}, "windows", params.WINDOWS_ONE),
         ("hotspots", {"windows": "6"}, "since", "give since"),
         ("clusters", {"min_size": "1"}, "min_size", "must be between 2"),
@@ -344,3 +347,95 @@ def test_the_command_writes_csv_and_geojson_and_refuses_other_extensions(three_c
         call_command("hotspots", out=str(tmp_path / "c.shp"))
     with pytest.raises(CommandError, match="--cell-m: must be between"):
         call_command("hotspots", cell_m="5", out=str(tmp_path / "c.gpkg"))
+
+
+@pytest.fixture
+def six_windows(city):
+    """Sixty days in six ten-day windows over the small city: ~70 background reports per
+    window; a patch of seven 250 m cells with 6 reports each in every window (persistent)
+    and another only in the last window (new); and a cell where two reports came back within
+    30 days of a resolution (chronic)."""
+    from tests.analytics.conftest import hex_ring, points_in_cells
+
+    rng = np.random.default_rng(8)
+    reporter = user_with_roles("citizen")
+    to_metric = transformer(4326, METRIC)
+    to_wgs = transformer(METRIC, 4326)
+    until = timezone.now().replace(microsecond=0)
+    since = until - dt.timedelta(days=60)
+
+    def patch(lon, lat):
+        x, y = to_metric.transform(lon, lat)
+        i, j = hexgrid.hex_index(np.array([x]), np.array([y]), 250.0)
+        return hex_ring(int(i[0]), int(j[0]), 250.0)
+
+    persistent, new = patch(105.83, 21.01), patch(105.806, 21.006)
+    for window in range(6):
+        at = since + dt.timedelta(days=10 * window + 5)
+        lon = rng.uniform(105.80, 105.84, 70)
+        lat = rng.uniform(21.00, 21.02, 70)
+        reports_bulk_create(reporter=reporter, lon=lon, lat=lat, created_at=at)
+        for cells in [persistent] + ([new] if window == 5 else []):
+            x, y = points_in_cells(cells, 6, 250.0, rng)
+            plon, plat = to_wgs.transform(x, y)
+            reports_bulk_create(reporter=reporter, lon=plon, lat=plat, created_at=at)
+    # The chronic place: flooding reports, so a category filter isolates them.
+    flooding = Category.objects.get(code="ngap-ung")
+    spot = (np.array([105.8155]), np.array([21.0155]))
+    reports_bulk_create(
+        reporter=reporter,
+        lon=spot[0],
+        lat=spot[1],
+        category=flooding,
+        created_at=since + dt.timedelta(days=10),
+        status=Status.RESOLVED,
+        resolved_at=since + dt.timedelta(days=15),
+    )
+    for days in (20, 35, 55):  # 5 and 20 days after the fix recur; 40 days after does not
+        reports_bulk_create(
+            reporter=reporter,
+            lon=spot[0],
+            lat=spot[1],
+            category=flooding,
+            created_at=since + dt.timedelta(days=days),
+        )
+    return {
+        "since": since,
+        "until": until,
+        "persistent": persistent[0],
+        "new": new[0],
+        "chronic": patch(*(a[0] for a in spot))[0],
+    }
+
+
+def test_trend_windows_call_a_new_hotspot_new_and_a_steady_one_persistent(six_windows):
+    f = ReportFilter(since=six_windows["since"], until=six_windows["until"])
+    frame = analyses.gistar_hotspots(f, cell_m=250.0, permutations=0, windows=6).frame
+    trend = {(i, j): t for i, j, t in zip(frame["i"], frame["j"], frame["trend"], strict=True)}
+    assert trend[six_windows["new"]] == "new"
+    assert trend[six_windows["persistent"]] == "persistent"
+
+
+def test_a_cell_where_reports_return_after_a_fix_is_chronic(six_windows):
+    f = ReportFilter(
+        categories=("ngap-ung",), since=six_windows["since"], until=six_windows["until"]
+    )
+    frame = analyses.gistar_hotspots(f, cell_m=250.0, permutations=0).frame
+    row = frame[
+        (frame["i"] == six_windows["chronic"][0]) & (frame["j"] == six_windows["chronic"][1])
+    ]
+    assert row["recurrences"].item() == 2
+    assert row["chronic"].item()
+    assert frame["recurrences"].sum() == 2
+
+
+def test_hotspots_api_with_windows_returns_trend_and_the_rule(six_windows, supervisor, api_client):
+    query = {
+        "since": timezone.localdate(six_windows["since"]).isoformat(),
+        "windows": "6",
+        "permutations": "0",
+    }
+    body = api_client.get("/api/v1/analytics/hotspots", query).json()
+    trends_seen = {f["properties"]["trend"] for f in body["features"]}
+    assert "new" in trends_seen
+    assert "Mann-Kendall" in body["meta"]["trend_rule"]

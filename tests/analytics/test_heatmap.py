@@ -56,3 +56,15 @@ def test_empty_input_gives_an_empty_grid():
         np.array([], int), np.array([], int), np.array([]), cell_m=250, bandwidth_m=500
     )
     assert grid.density.size == 0
+
+
+def test_cells_far_finer_than_the_bandwidth_are_coarsened_before_smoothing():
+    """50 m cells under a 20 km kernel would smooth a 4,800 x 4,800 array with a 1,200-cell
+    reach; the grid is coarsened until the kernel spans at most 8 cells."""
+    rng = np.random.default_rng(1)
+    cols = rng.integers(10_400, 12_200, 2000)
+    rows = rng.integers(45_600, 47_800, 2000)
+    grid = heatmap.kernel_density(cols, rows, np.ones(2000), cell_m=50, bandwidth_m=20_000)
+    assert 20_000 / grid.cell_m <= heatmap.MAX_SIGMA_CELLS
+    total = grid.density.sum() * grid.cell_m**2 / 1e6
+    assert total == pytest.approx(2000, rel=0.05)
