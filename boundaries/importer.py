@@ -52,6 +52,7 @@ from pyproj.exceptions import CRSError
 
 from boundaries import services
 from boundaries.models import Area, Generation, Level
+from boundaries.signals import areas_imported
 from geo import crs as geo_crs
 
 if TYPE_CHECKING:
@@ -883,6 +884,13 @@ def _commit(plan: ImportPlan, say: Progress) -> None:
             area_ids=geometry_written[start : start + BATCH_SIZE]
         )
     say(f"rebuilt lookup pieces of {len(geometry_written)} areas")
+    areas_imported.send(
+        sender=Area,
+        generation=target,
+        level=plan.level,
+        area_ids=geometry_written,
+        extended_ids=[a.id for a in extend],
+    )
     if plan.will_activate:
         services.generation_activate(generation=target)
         target.refresh_from_db()

@@ -15,7 +15,7 @@ from boundaries import importer
 from boundaries.models import Area, AreaPiece, Generation, Level
 from boundaries.selectors import area_lookup
 from boundaries.services import measure_area_m2
-from boundaries.signals import generation_activated
+from boundaries.signals import areas_imported, generation_activated
 from geo.crs import VN2000_HANOI_TM3, WGS84
 from tests.boundaries.conftest import (
     GRID_SIZE,
@@ -532,3 +532,24 @@ def test_progress_is_printed_while_reading_and_writing(ward_level, grid_file):
     assert "read 4 features from" in output
     assert "wrote 4/4 areas" in output
     assert "rebuilt lookup pieces of 4 areas" in output
+
+
+def test_listeners_hear_which_areas_an_import_wrote_and_carried_over(
+    ward_level, grid_file, tmp_path
+):
+    """Bulk writes bypass model signals, so the importer says what it wrote."""
+    heard = []
+
+    def listener(sender, generation, level, area_ids, extended_ids, **kwargs):
+        heard.append((generation.name, level.code, sorted(area_ids), sorted(extended_ids)))
+
+    areas_imported.connect(listener)
+    try:
+        run_import(grid_file, *WARD, "--generation", "2019", "--commit")
+        first_ids = sorted(Area.objects.values_list("id", flat=True))
+        run_import(changed_grid(tmp_path), *WARD, "--generation", "2025", "--commit")
+    finally:
+        areas_imported.disconnect(listener)
+    new_ids = sorted(Area.objects.filter(generation_low__name="2025").values_list("id", flat=True))
+    kept = sorted(Area.objects.filter(code__in=["00001", "00003"]).values_list("id", flat=True))
+    assert heard == [("2019", "ward", first_ids, []), ("2025", "ward", new_ids, kept)]
