@@ -26,6 +26,11 @@ def category_by_code(code: str) -> Category | None:
     return category_list().filter(code=code).first()
 
 
+def agency_list() -> QuerySet[Agency]:
+    """Agencies that take reports."""
+    return Agency.objects.filter(active=True).order_by("kind", "code")
+
+
 def agency_by_code(code: str) -> Agency | None:
     return Agency.objects.filter(code=code).first()
 
@@ -77,7 +82,7 @@ def report_list_for_user(user: AbstractBaseUser) -> QuerySet[Report]:
     """Reports `user` works with: all for supervisors, planners and staff, their agencies'
     for officials, their own for citizens. The object-level scope of every internal list.
     """
-    reports = Report.objects.select_related("category", "area", "agency")
+    reports = report_list_public()
     if not user.is_authenticated:
         return reports.none()
     if permissions.oversees_all(user) or user.has_perm("reports.view_analytics"):

@@ -22,7 +22,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo.crs import WGS84
 from reports import selectors, services
-from reports.models import Category, Report, ReportEvent, Status
+from reports.models import Agency, Category, Report, ReportEvent, Status
 
 UNKNOWN_CATEGORY = "Unknown category {code!r}."
 UNKNOWN_AGENCY = "Unknown agency {code!r}."
@@ -109,6 +109,12 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["code", "name", "name_en", "group", "kind", "deadline_days"]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["code", "name", "name_en", "kind"]
 
 
 class ReportCreateInput(serializers.Serializer):

@@ -8,6 +8,8 @@ app_name = "reports"
 
 urlpatterns = [
     path("categories", views.CategoryListView.as_view(), name="category-list"),
+    path("agencies", views.AgencyListView.as_view(), name="agency-list"),
+    path("me/reports", views.MyReportListView.as_view(), name="my-report-list"),
     path("reports", views.ReportListCreateView.as_view(), name="report-list"),
     path("reports/<str:code>", views.ReportDetailView.as_view(), name="report-detail"),
     path(

@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from reports.models import Report
 from reports.permissions import CanFileReports, IsOfficialOrSupervisor
 from reports.serializers import (
     IDEMPOTENCY_KEY_INVALID,
+    AgencySerializer,
     CategorySerializer,
     ExtendDeadlineInput,
     ReportCreatedSerializer,
@@ -113,6 +114,36 @@ class ReportListCreateView(generics.ListAPIView):
             ReportCreatedSerializer(report).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class AgencyListView(generics.ListAPIView):
+    """Agencies that take reports (codes for transfers and filters)."""
+
+    serializer_class = AgencySerializer
+    pagination_class = None
+    filter_backends: list = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return selectors.agency_list()
+
+
+class MyReportListView(generics.ListAPIView):
+    """The signed-in user's worklist: their agencies' reports for officials, every report for
+    supervisors and planners, their own for citizens. Same filters and shape as the public
+    list."""
+
+    serializer_class = ReportFeatureSerializer
+    pagination_class = ReportPagination
+    filter_backends = [DjangoFilterBackend, ReportSpatialFilter]
+    filterset_class = ReportFilter
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.report_list_for_user(self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "now": timezone.now()}
 
 
 def _detail_response(request: Request, code: str) -> Response:

@@ -419,3 +419,30 @@ def test_the_api_schema_documents_the_report_endpoints(api_client):
     assert {"in_bbox", "near", "radius_m", "status", "category", "since", "until"} <= names
     assert "/api/v1/reports/{code}/transition" in paths
     assert "/api/v1/auth/register" in paths
+
+
+def test_the_worklist_is_scoped_by_role_and_agency(
+    city, citizen, west_official, supervisor, planner, api_client
+):
+    """Officials see their agency's reports, citizens their own, supervisors and planners all."""
+    own = _report(city, WEST_POINT, reporter=citizen)
+    west = _report(city, WEST_POINT)
+    east = _report(city, EAST_POINT)
+
+    def worklist(user) -> set[str]:
+        response = client_for(api_client, user).get("/api/v1/me/reports")
+        assert response.status_code == 200, response.content
+        return {f["id"] for f in response.json()["features"]}
+
+    everything = {own.tracking_code, west.tracking_code, east.tracking_code}
+    assert worklist(west_official) == {own.tracking_code, west.tracking_code}
+    assert worklist(citizen) == {own.tracking_code}
+    assert worklist(supervisor) == everything
+    assert worklist(planner) == everything
+    api_client.credentials()
+    assert api_client.get("/api/v1/me/reports").status_code in (401, 403)
+
+
+def test_agencies_are_listed_with_their_codes(city, api_client):
+    codes = {a["code"] for a in api_client.get("/api/v1/agencies").json()}
+    assert {"ubnd-ward-00001", "ubnd-ward-00002", "so-noi-vu"} <= codes
