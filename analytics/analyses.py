@@ -42,7 +42,7 @@ GROUPING_NOTES = {
     "area": (
         "Grouped by the area each report was routed to, in the boundary generation of its "
         "routing (unit = code@generation): figures survive a boundary change and old areas "
-        "are not mapped onto new ones."
+        "are not mapped onto new ones. transfers_out counts transfers of the area's reports."
     ),
 }
 
@@ -265,7 +265,7 @@ def unit_performance(
                 f"ranked by on-time rate among units with at least {min_sample} reports "
                 "received; smaller units have rank null"
             ),
-            "definitions": performance.__doc__.split("Definitions", 1)[1].strip(" :\n"),
+            "definitions": performance.DEFINITIONS,
             "satisfied_share": RATINGS_NOTE,
         },
     }

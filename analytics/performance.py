@@ -12,15 +12,8 @@ are folded into the report they repeat) with columns:
 Transfers out are counted from transfer events (who passed a report on, when), not from the
 reports table, and are given separately per unit.
 
-Definitions (all stated again in the API output):
-- resolved: status resolved or closed with a resolution time; on time when resolved_at <=
-  due_at (a report without a deadline counts as on time), late otherwise;
-- on_time_rate: resolved on time / resolved (null when nothing was resolved);
-- open: status received or in progress now; overdue: open with due_at already passed;
-- median_hours_to_resolve: median of resolved_at - created_at over resolved reports;
-- satisfied_share: ratings >= 4 / rated reports;
-- rank: by on-time rate (then by received, then name) among units with at least
-  `min_sample` reports received; smaller units are listed unranked.
+The definitions of every figure are in DEFINITIONS below, which the API repeats in its
+answer so a published table always carries its rules.
 """
 
 from __future__ import annotations
@@ -38,6 +31,25 @@ DONE_STATUSES = ("resolved", "closed")
 ON_SITE = "on_site"
 ADMINISTRATIVE = "administrative"
 SATISFIED_MIN_RATING = 4
+
+DEFINITIONS = {
+    "received": "reports created in the period, duplicates excluded (rejected ones count)",
+    "on_site / administrative": "received, split by the category's kind",
+    "resolved": "status resolved or closed, with a resolution time",
+    "resolved_on_time / resolved_late": (
+        "resolved at or before the deadline (no deadline counts as on time) / after it"
+    ),
+    "on_time_rate": "resolved on time / resolved; null when nothing was resolved",
+    "open": "status received or in progress now",
+    "overdue": "open with the deadline already passed",
+    "median_hours_to_resolve": "median of resolved_at - created_at over resolved reports",
+    "satisfied_share": "ratings of 4 or 5 / rated reports",
+    "transfers_out": "transfer events in the period that passed a report on from the unit",
+    "rank": (
+        "by on-time rate, then received, then name, among units with at least min_sample "
+        "reports received; smaller units are listed with rank null"
+    ),
+}
 
 FIGURES = (
     "received",
