@@ -128,8 +128,9 @@ def _moment(params: QueryDict, name: str, *, end: bool) -> dt.datetime | None:
     if value is None:
         return None
     try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
+        # Date first: parse_datetime would read a bare date as that day's midnight.
+        day = parse_date(value)
+        moment = None if day else parse_datetime(value)
     except ValueError:
         moment = day = None
     if moment is None and day is None:
@@ -272,12 +273,19 @@ class Layer:
 
 # Points are drawn from this zoom up; below it, reports are counted in a grid of
 # REPORT_CELLS_PER_TILE × REPORT_CELLS_PER_TILE cells per tile (8 px cells on a 256 px tile).
-# Chosen by measurement: 254,693 synthetic reports around central Hanoi, the tile holding Hoàn
-# Kiếm lake (the densest) at each zoom, rendered by this SQL on PostgreSQL 15 / PostGIS 3.3:
-#   z13 cells 51 KB (1,024 cells, 0.2 s) | z14 points 342 KB (8,621) | z15 points 92 KB (2,200)
-#   | z16 points 26 KB (587, 8 ms).
-# Raw points stay under ~100 KB per tile at z16 even with four times as many reports (a
-# million), while a cell tile never exceeds ~60 KB whatever the volume (at most 1,024 cells).
+# Chosen by measurement: synthetic reports spread around central Hanoi (σ ≈ 5 km), the tile
+# holding Hoàn Kiếm lake (the densest) at each zoom, rendered by this SQL on PostgreSQL 15 /
+# PostGIS 3.3 (cold cache, one laptop-class core):
+#                   254,693 reports                 1,038,449 reports
+#   z13 cells       51 KB, 1,024 cells, 0.2 s       62 KB, 1,024 cells, 0.6 s
+#   z14 points     342 KB, 8,621 points, 0.2 s      (cells: 53 KB, 0.2 s)
+#   z15 points      92 KB, 2,200 points, 0.1 s      (cells: 33 KB, 0.05 s)
+#   z16 points      26 KB,   587 points, 8 ms       98 KB, 2,284 points, 48 ms
+#   z17 points                                      25 KB,   540 points, 9 ms
+# From z16 a raw-point tile stays under ~100 KB for a city with a million reports; at z15 it
+# would already be ~360 KB. A cell tile never exceeds ~65 KB (at most 1,024 cells), and the
+# z10 tile with the whole city is 26 KB. Cost: a low-zoom cell tile counts every report in it
+# (2.8 s at z10 with a million), which the tile cache absorbs between report writes.
 REPORT_POINTS_MINZOOM = 16
 REPORT_CELLS_PER_TILE = 32
 
