@@ -96,3 +96,29 @@ def test_the_level_list_loads(admin_client):
     response = admin_client.get(reverse("admin:boundaries_level_changelist"))
     assert response.status_code == 200
     assert "Thôn/Xóm" in response.content.decode()
+
+
+def test_the_map_widget_reads_posted_geojson_without_its_crs_member():
+    """The map posts GeoJSON in Web Mercator; a "crs" member is ignored, not resolved."""
+    posted = (
+        '{"type": "Polygon", "crs": {"type": "name", "properties": {"name": "/etc/passwd"}},'
+        ' "coordinates": [[[0, 0], [1000, 0], [1000, 1000], [0, 1000], [0, 0]]]}'
+    )
+    geom = OfflineMapWidget().deserialize(posted)
+    assert geom.srid == 3857
+    assert geom.geom_type == "Polygon"
+    assert geom.area == pytest.approx(1e6)
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        '{"type": "Point", "coordinates": [0, 0]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [NaN, 1], [0, 0]]]}',
+        '{"type": "Polygon"}',
+        '{"type": "Polygon", "coordinates": "x"}',
+        "{not json",
+    ],
+)
+def test_the_map_widget_refuses_geojson_that_is_not_a_finite_polygon(posted):
+    assert OfflineMapWidget().deserialize(posted) is None
