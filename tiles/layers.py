@@ -742,7 +742,7 @@ def _member_agencies(user: Any, code: str | None) -> list[int]:
     """Ids of the agencies whose private tile attributes `user` may see; raise TileForbidden."""
     from reports.models import Membership
 
-    if user is None or not user.is_authenticated:
+    if not user.is_authenticated:
         raise TileForbidden(SCOPE_NEEDS_MEMBER)
     memberships = Membership.objects.filter(user=user, agency__active=True)
     if code is not None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from tiles import selectors
-from tiles.layers import Layer, LayerQuery, TileForbidden, TileParamError, layer_get
+from tiles.layers import LAYERS, Layer, LayerQuery, TileForbidden, TileParamError, layer_get
 from tiles.tilemath import TileAddressError, tile_address
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -31,21 +33,23 @@ def _error(status: int, detail: str, parameter: str | None = None) -> JsonRespon
 
 
 def _user(request: HttpRequest) -> Any:
-    """The signed-in user: a session, or a DRF token (`Authorization: Token …`) for map apps."""
+    """The signed-in user: a session, or a DRF token (`Authorization: Token …`) for map apps.
+
+    Raises AuthenticationFailed for a bad token. Only private tiles ask, so a stale token in a
+    map app never breaks public tiles.
+    """
     if request.user.is_authenticated:
         return request.user
     result = TokenAuthentication().authenticate(Request(request))
-    return result[0] if result else None
+    return result[0] if result else AnonymousUser()
 
 
 def _layer_and_query(request: HttpRequest, name: str) -> tuple[Layer, LayerQuery] | JsonResponse:
-    from tiles.layers import LAYERS
-
     layer = layer_get(name)
     if layer is None:
         return _error(404, UNKNOWN_LAYER.format(name=name, known=", ".join(sorted(LAYERS))))
     try:
-        return layer, layer.parse(request.GET, _user(request))
+        return layer, layer.parse(request.GET, SimpleLazyObject(lambda: _user(request)))
     except TileParamError as exc:
         return _error(400, exc.message, exc.parameter)
     except (TileForbidden, AuthenticationFailed) as exc:

@@ -4,15 +4,18 @@ import math
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
 
 from boundaries import services as boundary_services
 from boundaries.models import AreaPiece
 from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
 from tests.tiles.conftest import features, tile_url
-from tiles.layers import PARAM_NOT_SUPPORTED, PARAM_UNKNOWN_GENERATION
+from tiles.layers import PARAM_NOT_SUPPORTED, PARAM_UNKNOWN_GENERATION, layer_get
 from tiles.models import AreaSimplified
-from tiles.tilemath import ZOOM_BANDS
+from tiles.tilemath import ZOOM_BANDS, tile_for_lonlat
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +141,22 @@ def test_saving_an_area_rebuilds_its_copies_after_the_commit(
     copy = AreaSimplified.objects.get(area=ward, zoom_band=len(ZOOM_BANDS) - 1)
     # 0.02° wide in Web Mercator metres: 0.02 × 20037508.34 / 180.
     assert copy.geom.extent[2] - copy.geom.extent[0] == pytest.approx(2226.4, abs=0.5)
+
+
+def test_the_areas_statement_uses_the_spatial_indexes_of_copies_and_pieces(ward):
+    """Both sources are filtered with `&&` their GiST indexes can answer: the copies in 3857,
+    the pieces against the tile envelope transformed to 4326."""
+    layer = layer_get("areas")
+    query = layer.parse(QueryDict(""), None)
+    sql, params = layer.sql(tile_for_lonlat(*CENTRE, 14), query, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using tiles_areasimplified_geom" in plan, plan
+    assert "Index Scan using boundaries_areapiece_geom" in plan, plan
+
+
+def test_build_area_tiles_refuses_an_unknown_generation():
+    with pytest.raises(CommandError, match="no boundary generation named 'nope'"):
+        call_command("build_area_tiles", generation="nope")

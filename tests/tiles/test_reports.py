@@ -324,3 +324,11 @@ def test_a_private_tile_is_never_served_from_the_public_cache_entry(client, agen
     client.logout()
     again = client.get(tile_url("reports", *HOAN_KIEM, POINT_Z))
     assert all("due" not in f["properties"] for f in features(again, "reports"))
+
+
+def test_a_bad_token_is_refused_for_private_tiles_but_ignored_for_public_ones(client, agencies):
+    stale = {"HTTP_AUTHORIZATION": "Token 0000000000000000000000000000000000000000"}
+    public = client.get(tile_url("reports", *HOAN_KIEM, POINT_Z), **stale)
+    assert len(features(public, "reports")) == 2
+    private = client.get(tile_url("reports", *HOAN_KIEM, POINT_Z, "scope=agency"), **stale)
+    assert private.status_code == 403

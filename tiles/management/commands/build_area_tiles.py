@@ -1,4 +1,10 @@
-"""Build the simplified per-zoom-band boundary copies the areas tile layer draws from."""
+"""Build the simplified per-zoom-band boundary copies the areas tile layer draws from.
+
+It writes only derived data that can be rebuilt at any time (and that the layer does without,
+falling back to the subdivided pieces), so unlike importers it needs no dry run. Run it after
+importing boundaries with bulk writes; saves through the ORM and generation activation
+rebuild the copies by themselves (tiles/receivers.py).
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
