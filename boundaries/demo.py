@@ -19,7 +19,7 @@ import shapely
 from boundaries import importer
 from boundaries.models import Area, Generation, Level
 from boundaries.services import level_create
-from geo.crs import METRIC, WGS84, transformer
+from geo.crs import METRIC, WGS84, shapes_transform, transformer
 
 DEMO_GENERATION = "demo-2025"
 CENTRE = (105.85, 21.03)
@@ -139,10 +139,7 @@ def _demo_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame
     to_metric = transformer(WGS84, METRIC)
 
     def km2(geom: shapely.Geometry) -> float:
-        metric = shapely.transform(
-            geom, lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
-        )
-        return metric.area / 1e6
+        return shapes_transform(geom, to_metric).area / 1e6
 
     def frame(rows: list[dict]) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=f"EPSG:{WGS84}")

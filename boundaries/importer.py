@@ -538,7 +538,7 @@ def _to_wgs84(
     if epsg != geo_crs.WGS84:
         if geo_crs.transformer_is_ballpark(operation):
             raise CRSProblem(CRS_NO_DATUM_SHIFT.format(crs=_crs_label(source)))
-        flat = shapely.transform(flat, _xy(operation))
+        flat = geo_crs.shapes_transform(flat, operation)
     bounds = shapely.bounds(flat)
     bad = ~(
         np.isfinite(bounds).all(axis=1)
@@ -566,17 +566,9 @@ def _is_polygonal_collection(geom: shapely.Geometry) -> bool:
     )
 
 
-def _xy(operation) -> Callable[[np.ndarray], np.ndarray]:
-    def apply(coords: np.ndarray) -> np.ndarray:
-        x, y = operation.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return apply
-
-
 def _to_metric(geoms: Sequence[shapely.Geometry]) -> np.ndarray:
     operation = geo_crs.transformer(geo_crs.WGS84, geo_crs.METRIC)
-    return shapely.transform(np.asarray(geoms, dtype=object), _xy(operation))
+    return geo_crs.shapes_transform(np.asarray(geoms, dtype=object), operation)
 
 
 def _multipolygon(geom: shapely.Geometry, index: int, code: str) -> shapely.MultiPolygon:

@@ -8,12 +8,11 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 from django.core.management import call_command
 
-from geo.crs import METRIC, WGS84, transformer
+from geo.crs import METRIC, WGS84, shapes_transform, transformer
 from tests.conftest import hanoi_file
 from tests.factories.boundaries import LevelFactory
 
@@ -104,10 +103,7 @@ def ward_features():
 
 
 def to_metric(geom):
-    operation = transformer(WGS84, METRIC)
-    return shapely.transform(
-        geom, lambda xy: np.column_stack(operation.transform(xy[:, 0], xy[:, 1]))
-    )
+    return shapes_transform(geom, transformer(WGS84, METRIC))
 
 
 def to_wgs84(x: float, y: float) -> tuple[float, float]:
