@@ -26,6 +26,7 @@ Generation semantics (see `ImportPlan`):
 
 from __future__ import annotations
 
+import codecs
 import logging
 import math
 import re
@@ -77,6 +78,7 @@ FILE_NOT_FOUND = "file not found: {path}"
 FILE_UNREADABLE = "cannot read {path}: {reason}"
 FILE_EMPTY = "{path} has no features"
 LAYER_UNKNOWN = "{path} has no layer {layer!r}; layers: {layers}"
+ENCODING_UNKNOWN = "unknown text encoding {encoding!r}"
 FIELD_MISSING = "field {field!r} (given by {option}) is not in {path}; fields: {available}"
 GEOMETRY_MISSING = "feature {index} (code {code!r}) has no geometry"
 GEOMETRY_NOT_POLYGON = (
@@ -161,6 +163,7 @@ class ImportOptions:
     population_field: str | None = None
     source_srid: int | None = None
     layer: str | None = None
+    encoding: str | None = None
     activate: bool = False
     level_rank: int | None = None
     level_name: str | None = None
@@ -278,7 +281,7 @@ def boundaries_import(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Plan the import of `path` and, with `commit`, write it in one transaction."""
-    frame = frame_read(path=path, layer=options.layer, progress=progress)
+    frame = frame_read(path=path, layer=options.layer, encoding=options.encoding, progress=progress)
     return boundaries_import_frame(
         frame=frame, source=str(path), options=options, commit=commit, progress=progress
     )
@@ -312,7 +315,11 @@ def boundaries_import_frame(
 
 
 def frame_read(
-    *, path: str | Path, layer: str | None = None, progress: Progress | None = None
+    *,
+    path: str | Path,
+    layer: str | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
 ) -> GeoDataFrame:
     """Read a local vector file (GeoJSON, Shapefile or zipped Shapefile, GeoPackage, KML...).
 
@@ -322,6 +329,11 @@ def frame_read(
     path = Path(path)
     if not path.exists():
         raise SourceError(FILE_NOT_FOUND.format(path=path))
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise SourceError(ENCODING_UNKNOWN.format(encoding=encoding)) from exc
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
         if layer is not None and layer not in layers:
@@ -330,7 +342,9 @@ def frame_read(
             )
         if layer is None and len(layers) > 1 and progress:
             progress(f"{path} has layers {', '.join(layers)}; reading {layers[0]} (see --layer)")
-        frame = pyogrio.read_dataframe(path, layer=layer or (layers[0] if layers else None))
+        frame = pyogrio.read_dataframe(
+            path, layer=layer or (layers[0] if layers else None), encoding=encoding
+        )
     except pyogrio.errors.CRSError as exc:
         raise CRSProblem(CRS_UNKNOWN.format(crs=exc)) from exc
     except (

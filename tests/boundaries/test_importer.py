@@ -553,3 +553,16 @@ def test_listeners_hear_which_areas_an_import_wrote_and_carried_over(
     new_ids = sorted(Area.objects.filter(generation_low__name="2025").values_list("id", flat=True))
     kept = sorted(Area.objects.filter(code__in=["00001", "00003"]).values_list("id", flat=True))
     assert heard == [("2019", "ward", first_ids, []), ("2025", "ward", new_ids, kept)]
+
+
+def test_the_text_encoding_of_a_shapefile_without_cpg_can_be_given(ward_level, tmp_path):
+    """Without a .cpg, GDAL reads Shapefile text as ISO-8859-1 and garbles Vietnamese."""
+    path = write_file(tmp_path / "wards.shp", grid_rows())
+    path.with_suffix(".cpg").unlink()
+    garbled = run_import(path, *WARD, "--generation", "g", "--commit")
+    assert count(garbled, "new") == 4
+    assert Area.objects.get(code="00001").name != "Phường Thử 1"
+    run_import(path, *WARD, "--generation", "g", "--encoding", "utf-8", "--commit")
+    assert Area.objects.get(code="00001").name == "Phường Thử 1"
+    with pytest.raises(CommandError, match="unknown text encoding 'klingon'"):
+        run_import(path, *WARD, "--generation", "g", "--encoding", "klingon")

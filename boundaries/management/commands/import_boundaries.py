@@ -32,6 +32,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--layer", help="layer name in multi-layer files (default: first)")
         parser.add_argument(
+            "--encoding",
+            help="text encoding of a Shapefile without a .cpg file, e.g. utf-8 or cp1258",
+        )
+        parser.add_argument(
             "--activate",
             action="store_true",
             help="make the generation current after writing (a fresh database does so anyway)",
@@ -54,6 +58,7 @@ class Command(BaseCommand):
             population_field=options["population_field"],
             source_srid=options["source_srid"],
             layer=options["layer"],
+            encoding=options["encoding"],
             activate=options["activate"],
             level_rank=options["level_rank"],
             level_name=options["level_name"],
