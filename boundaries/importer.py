@@ -106,6 +106,7 @@ LEVEL_UNKNOWN = (
     "unknown level {level!r}; known levels: {known}. Create it in the admin, or pass "
     "--level-rank (and --level-name) to create it with this import"
 )
+PARENT_LEVEL_UNKNOWN = "unknown parent level {level!r}; known levels: {known}"
 LEVEL_RANK_TAKEN = "level rank {rank} is already used by level {other!r}"
 GENERATION_NAME_INVALID = (
     "generation name {name!r} must be a slug of at most 64 letters, digits, - or _"
@@ -698,7 +699,9 @@ def _parents_resolve(
         parent_level = Level.objects.filter(code=options.parent_level).first()
         if parent_level is None:
             known = ", ".join(Level.objects.values_list("code", flat=True)) or "none yet"
-            raise TargetProblem(LEVEL_UNKNOWN.format(level=options.parent_level, known=known))
+            raise TargetProblem(
+                PARENT_LEVEL_UNKNOWN.format(level=options.parent_level, known=known)
+            )
         if parent_level.rank >= rank:
             raise TargetProblem(
                 PARENT_LEVEL_NOT_ABOVE.format(parent=parent_level.code, level=options.level)
