@@ -469,7 +469,11 @@ ERROR_CASES = {
         ("--generation", "older"),
         "is not the newest generation",
     ),
-    "unknown parent level": (grid, ("--parent-level", "province"), "unknown parent level 'province'"),
+    "unknown parent level": (
+        grid,
+        ("--parent-level", "province"),
+        "unknown parent level 'province'",
+    ),
     "parent level not above": (grid, ("--parent-level", "ward"), "is not above level 'ward'"),
     "parent level empty": (
         district_only,
