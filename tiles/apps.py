@@ -12,7 +12,7 @@ class TilesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from boundaries.models import Area, Level
-        from boundaries.signals import generation_activated
+        from boundaries.signals import areas_imported, generation_activated
         from reports.models import Agency, Category, Report
         from tiles import receivers
 
@@ -36,3 +36,4 @@ class TilesConfig(AppConfig):
         generation_activated.connect(
             receivers.generation_activated, dispatch_uid="tiles:generation_activated"
         )
+        areas_imported.connect(receivers.areas_imported, dispatch_uid="tiles:areas_imported")

@@ -234,7 +234,8 @@ def _open_statuses() -> list[str]:
 
 
 class Layer:
-    """Base class of a tile layer. Subclasses fill in the class attributes and three methods."""
+    """Base class of a tile layer: subclasses set the class attributes and implement the
+    methods that raise NotImplementedError."""
 
     name: str = ""
     title: str = ""
@@ -275,7 +276,7 @@ class Layer:
 # REPORT_CELLS_PER_TILE × REPORT_CELLS_PER_TILE cells per tile (8 px cells on a 256 px tile).
 # Chosen by measurement: synthetic reports spread around central Hanoi (σ ≈ 5 km), the tile
 # holding Hoàn Kiếm lake (the densest) at each zoom, rendered by this SQL on PostgreSQL 15 /
-# PostGIS 3.3 (cold cache, one laptop-class core):
+# PostGIS 3.3 on the development machine, uncached, median of three renders:
 #                   254,693 reports                 1,038,449 reports
 #   z13 cells       51 KB, 1,024 cells, 0.2 s       62 KB, 1,024 cells, 0.6 s
 #   z14 points     342 KB, 8,621 points, 0.2 s      (cells: 53 KB, 0.2 s)

@@ -38,6 +38,18 @@ def area_saved(sender: type, instance: Any, raw: bool = False, **kwargs: Any) ->
     services.tile_version_bump_on_commit(name=services.AREAS)
 
 
+def areas_imported(sender: type, area_ids: list[int], **kwargs: Any) -> None:
+    """An import bulk-wrote areas (no model signals): build copies of those whose geometry was
+    written, after the commit, and redraw boundary tiles (carried-over areas changed
+    generation membership too)."""
+    if area_ids:
+        transaction.on_commit(
+            functools.partial(services.area_simplified_build, area_ids=list(area_ids)),
+            robust=True,
+        )
+    services.tile_version_bump_on_commit(name=services.AREAS)
+
+
 def generation_activated(sender: type, generation: Any, previous: Any, **kwargs: Any) -> None:
     """A new generation went live: build its simplified boundaries after the commit, and
     redraw report tiles too (activation re-routes open reports)."""

@@ -10,7 +10,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from boundaries import services as boundary_services
-from boundaries.models import AreaPiece
+from boundaries.models import Area, AreaPiece
+from boundaries.signals import areas_imported
 from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
 from tests.tiles.conftest import features, tile_url
 from tiles.layers import PARAM_NOT_SUPPORTED, PARAM_UNKNOWN_GENERATION, layer_get
@@ -160,3 +161,20 @@ def test_the_areas_statement_uses_the_spatial_indexes_of_copies_and_pieces(ward)
 def test_build_area_tiles_refuses_an_unknown_generation():
     with pytest.raises(CommandError, match="no boundary generation named 'nope'"):
         call_command("build_area_tiles", generation="nope")
+
+
+def test_a_bulk_import_builds_copies_of_the_areas_it_wrote(django_capture_on_commit_callbacks):
+    """Imports write with bulk_create (no post_save) and announce it with areas_imported."""
+    generation = GenerationFactory(active=True)
+    written = AreaFactory(generation_low=generation, geom=square(105.80, 21.00))
+    carried = AreaFactory(generation_low=generation, geom=square(105.81, 21.00))
+    with django_capture_on_commit_callbacks(execute=True):
+        areas_imported.send(
+            sender=Area,
+            generation=generation,
+            level=written.level,
+            area_ids=[written.id],
+            extended_ids=[carried.id],
+        )
+    assert AreaSimplified.objects.filter(area=written).count() == len(ZOOM_BANDS)
+    assert not AreaSimplified.objects.filter(area=carried).exists()
