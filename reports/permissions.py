@@ -21,12 +21,6 @@ from rest_framework.permissions import BasePermission
 from reports import exceptions
 from reports.models import MemberRole, Membership, Report
 
-ROLE_CITIZEN = "citizen"
-ROLE_OFFICIAL = "official"
-ROLE_SUPERVISOR = "supervisor"
-ROLE_PLANNER = "planner"
-ROLES = (ROLE_CITIZEN, ROLE_OFFICIAL, ROLE_SUPERVISOR, ROLE_PLANNER)
-
 PERM_ADD = "reports.add_report"
 PERM_ACT = "reports.act_on_report"
 PERM_OVERSEE = "reports.oversee_reports"

@@ -10,7 +10,7 @@ import secrets
 from collections import defaultdict
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from boundaries.models import Area, Generation, Level
+from geo.crs import WGS84
 from reports import exceptions, permissions, routing
 from reports.deadlines import LOCAL_TZ, calendar_load
 from reports.models import (
@@ -119,7 +120,7 @@ def report_create(
     Raises NotRouted (nothing stored) when the point is outside every area or nobody
     handles the category there.
     """
-    if location is not None and location.srid != 4326:
+    if location is not None and location.srid != WGS84:
         raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
     route = routing.route_point(
         category=category,
@@ -496,9 +497,3 @@ def on_generation_activated(sender, *, generation: Generation, previous=None, **
     jurisdictions_carry_forward(generation=generation, previous=previous)
     moved = routing.reroute_open_reports(generation=generation)
     logger.info("generation %s activated: %s open reports re-routed", generation.name, moved)
-
-
-def citizen_group() -> Group:
-    """The group every registered user joins (created by migration 0002)."""
-    group, _ = Group.objects.get_or_create(name=permissions.ROLE_CITIZEN)
-    return group
