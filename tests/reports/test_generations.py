@@ -104,3 +104,21 @@ def test_agencies_created_for_a_staged_generation_receive_its_reports(city, redr
     report.refresh_from_db()
     assert report.agency == Agency.objects.get(code="ubnd-ward-00003")
     assert report.agency.name == "UBND Phường Đông Mới"
+
+
+def test_an_open_report_outside_every_new_area_stays_where_it_was(city):
+    """Generation 2026 covers only the west ward's square: an east report keeps its area."""
+    new = boundary_services.generation_create(name="2026-west-only")
+    AreaFactory(code="00001", level=city.level, generation_low=new, geom=band(105.80, 105.81))
+    east = _report(city, EAST_POINT, Status.RECEIVED)
+    west = _report(city, WEST_POINT, Status.RECEIVED)
+    boundary_services.generation_activate(generation=new)
+    east.refresh_from_db()
+    west.refresh_from_db()
+    assert (east.area, east.generation, east.agency) == (
+        city.east,
+        city.generation,
+        city.east_agency,
+    )
+    assert not east.events.filter(kind="reroute").exists()
+    assert west.generation == new
