@@ -14,9 +14,10 @@ that, the city-level agency.
 
 `route_point` decides for one report at create time. `reroute_open_reports` applies the same
 decision to every open report at once when a new boundary generation is activated: the point
-lookup runs as one SQL statement, the decision runs once per distinct (area, category) pair
-(a few thousand at most, however many reports there are), and the update and the events are
-one statement each.
+lookup runs as one SQL statement (plus one for the few points just outside every area), the
+decision runs once per distinct (area, category) pair (a few thousand at most, however many
+reports there are), and the update and the events are one statement each. Measured on the
+demo city: 31,500 open reports in about 7 s, most of it the UPDATE rewriting indexes.
 """
 
 from __future__ import annotations
@@ -120,14 +121,34 @@ def route_point(*, category: Category, lon: float | None, lat: float | None) -> 
     return Route(agency=agency, area=lookup.lowest, generation=lookup.generation)
 
 
-# For every open located report, the lowest-level area of the new generation that covers its
-# point, or failing that the nearest one within the edge tolerance (the same forgiveness
-# area_lookup gives a new report). One LATERAL probe per report uses the GiST index on the
-# subdivided pieces; `&&` with a degree box is only the index prefilter, the distance itself is
-# measured on the spheroid. A temporary table holds the answer because three statements read it.
-_REROUTE_TARGETS_SQL = """
+# For every open located report, the lowest-level area of the new generation whose pieces
+# cover its point: one LATERAL probe per report on the GiST index of the subdivided pieces,
+# ties to the smaller code like area_lookup. A temporary table holds the answer because the
+# statements below read it.
+_REROUTE_COVERED_SQL = """
     CREATE TEMPORARY TABLE reports_reroute ON COMMIT DROP AS
     SELECT r.id AS report_id, r.category_id, r.agency_id AS old_agency_id, best.area_id
+    FROM reports_report AS r
+    CROSS JOIN LATERAL (
+        SELECT a.id AS area_id
+        FROM boundaries_areapiece AS p
+        JOIN boundaries_area AS a ON a.id = p.area_id
+        JOIN boundaries_level AS l ON l.id = a.level_id
+        WHERE p.geom && r.location AND ST_Covers(p.geom, r.location)
+          AND a.generation_low_id <= %(generation)s AND a.generation_high_id >= %(generation)s
+        ORDER BY l.rank DESC, a.code
+        LIMIT 1
+    ) AS best
+    WHERE r.status = ANY(%(open)s) AND r.location IS NOT NULL
+"""
+
+# The few points just outside every area: the nearest area within the edge tolerance, the
+# same forgiveness area_lookup gives a new report. `&&` with a degree box is only the index
+# prefilter; the distance is measured on the spheroid. Separate from the statement above so
+# the costly geography distances are computed only for these points.
+_REROUTE_NEAR_SQL = """
+    INSERT INTO reports_reroute (report_id, category_id, old_agency_id, area_id)
+    SELECT r.id, r.category_id, r.agency_id, best.area_id
     FROM reports_report AS r
     CROSS JOIN LATERAL (
         SELECT a.id AS area_id
@@ -137,11 +158,11 @@ _REROUTE_TARGETS_SQL = """
         WHERE p.geom && ST_Expand(r.location, %(degrees)s)
           AND a.generation_low_id <= %(generation)s AND a.generation_high_id >= %(generation)s
           AND ST_DWithin(p.geom::geography, r.location::geography, %(tolerance)s)
-        ORDER BY l.rank DESC, ST_Covers(p.geom, r.location) DESC,
-                 ST_Distance(p.geom::geography, r.location::geography), a.code
+        ORDER BY l.rank DESC, ST_Distance(p.geom::geography, r.location::geography), a.code
         LIMIT 1
     ) AS best
     WHERE r.status = ANY(%(open)s) AND r.location IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM reports_reroute AS t WHERE t.report_id = r.id)
 """
 
 # Move the reports; where no agency answers for the new area, the old agency keeps the report.
@@ -182,15 +203,16 @@ def reroute_open_reports(*, generation: Generation) -> int:
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.reports_reroute")
-        cursor.execute(
-            _REROUTE_TARGETS_SQL,
-            {
-                "degrees": degrees,
-                "generation": generation.pk,
-                "tolerance": tolerance,
-                "open": [str(s) for s in OPEN_STATUSES],
-            },
-        )
+        params = {
+            "degrees": degrees,
+            "generation": generation.pk,
+            "tolerance": tolerance,
+            "open": [str(s) for s in OPEN_STATUSES],
+        }
+        cursor.execute(_REROUTE_COVERED_SQL, params)
+        cursor.execute("CREATE INDEX ON reports_reroute (report_id)")
+        cursor.execute(_REROUTE_NEAR_SQL, params)
+        cursor.execute("ANALYZE reports_reroute")
         cursor.execute("SELECT DISTINCT area_id, category_id FROM reports_reroute")
         pairs = cursor.fetchall()
         mapping = agencies_for_pairs(pairs)
