@@ -1,21 +1,24 @@
 """The real Hanoi boundaries: 30 districts (2019) and the 126 wards of 1 July 2025.
 
-The two files are imported once for the module (committed, and wiped afterwards), the way an
-operator would: districts first, which as the first generation becomes current, then the
-wards into a staged generation that is activated by command. Each test runs in its own
-transaction on top of that.
+The two files are imported once for the module, the way an operator would: districts first,
+which as the first generation becomes current, then the wards into a staged generation that
+is activated by command. The module's imports run inside one transaction that is rolled back
+afterwards (as Django's TestCase.setUpTestData does), so nothing is committed and no other
+app's listeners leave rows behind; each test runs in a savepoint on top of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import numpy as np
 import pytest
 import shapely
 from django.core.management import call_command
+from django.db import transaction
 
-from boundaries.models import Area, AreaPiece, Generation, Level
+from boundaries.models import Area, AreaPiece, Generation
 from boundaries.selectors import area_lookup
 from tests.boundaries.conftest import count, to_metric, to_wgs84
 from tests.conftest import hanoi_file
@@ -32,11 +35,8 @@ def _call(*args: str) -> str:
     return out.getvalue()
 
 
-def _wipe() -> None:
-    AreaPiece.objects.all().delete()
-    Area.objects.all().delete()
-    Generation.objects.all().delete()
-    Level.objects.all().delete()
+class _RollBack(Exception):
+    """Raised to leave the module's transaction without committing it."""
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,11 @@ def hanoi(django_db_setup, django_db_blocker):
     """Import both real files once; returns what the commands printed."""
     wards = hanoi_file("wards_2025.geojson")
     districts = hanoi_file("districts_pre2025.geojson")
-    with django_db_blocker.unblock():
-        _wipe()
+    with django_db_blocker.unblock(), contextlib.suppress(_RollBack), transaction.atomic():
+        # Rows other modules may have committed must not make these generations second.
+        AreaPiece.objects.all().delete()
+        Area.objects.all().delete()
+        Generation.objects.all().delete()
         printed = {
             "districts": _call(
                 "import_boundaries", str(districts), "--level", "district",
@@ -69,10 +72,8 @@ def hanoi(django_db_setup, django_db_blocker):
             "import_boundaries", str(wards), "--level", "ward", "--name-field", "fullName",
             "--name-en-field", "fullNameEn", "--generation", "2025-07", "--commit",
         )  # fmt: skip
-        try:
-            yield printed
-        finally:
-            _wipe()
+        yield printed
+        raise _RollBack
 
 
 def test_the_real_files_import_with_their_counts(hanoi):
