@@ -33,6 +33,8 @@ TOO_MANY_CELLS = (
     "cell_m={cell_m:g} makes about {cells:,} cells over the study area; the most is {limit:,}. "
     "Choose a larger cell or a smaller area."
 )
+TREND_NEEDS_SINCE = "trend windows need a start date: give since"
+TREND_SINCE_NOT_BEFORE_UNTIL = "must be before until (or before now, when until is not given)"
 RATINGS_NOTE = (
     "satisfied_share is null: citizens' ratings are not recorded yet (they arrive with the "
     "trust issue); no figure is invented."
@@ -163,7 +165,9 @@ def _trend_classes(
     until = f.until or timezone.now()
     since = f.since
     if since is None:
-        raise AnalysisError("since", "trend windows need a start date: give since")
+        raise AnalysisError("since", TREND_NEEDS_SINCE)
+    if since >= until:
+        raise AnalysisError("since", TREND_SINCE_NOT_BEFORE_UNTIL)
     edges = trends.window_edges(since, until, windows)
     counts = selectors.hex_counts(f, cell_m=cell_m, window_edges=edges)
     index = pd.MultiIndex.from_arrays([cells["i"], cells["j"]])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -123,7 +124,9 @@ def gistar_answer(p: Params) -> dict[str, Any]:
     f = params.report_filter(p)
     options = params.gistar_options(p)
     which = p.choice("cells", choices=("significant", "all"), default="significant")
-    result = cached("gistar", p.echo, lambda: analyses.gistar_hotspots(f, **options))
+    # Which cells are sent does not change the computation: one cache entry serves both.
+    key = {k: v for k, v in p.echo.items() if k != "cells"}
+    result = cached("gistar", key, lambda: analyses.gistar_hotspots(f, **options))
     frame = result.frame
     columns = GISTAR_PROPERTIES + (["trend"] if "trend" in frame else [])
     if which == "significant":
@@ -274,9 +277,12 @@ class PerformanceView(APIView):
             f = params.report_filter(p, statuses=False)
             by = p.choice("by", choices=("agency", "area"), default="agency")
             min_sample = p.integer("min_sample", default=20, low=1, high=1_000_000)
+            # Open and overdue are counted "now": the hour joins the key so they never go stale
+            # by more than an hour even when no report changes.
+            hour = timezone.now().strftime("%Y-%m-%dT%H")
             result = cached(
                 "performance",
-                p.echo,
+                {**p.echo, "hour": hour},
                 lambda: analyses.unit_performance(f, by=by, min_sample=min_sample),
             )
             return {"parameters": p.echo, **result}

@@ -218,7 +218,8 @@ def test_performance_is_for_planners_and_supervisors_only(known_mix, api_client)
         ("hotspots", {"cell_m": "250", "band_m": "2501"}, "band_m", "between 250 and 2500"),
         ("hotspots", {"cells": "some"}, "cells", "unknown value 'some'"),
         ("hotspots", {"windows": "1"}, "windows", params.WINDOWS_ONE),
-        ("hotspots", {"windows": "6"}, "since", "give since"),
+        ("hotspots", {"windows": "6"}, "since", analyses.TREND_NEEDS_SINCE),
+        ("hotspots", {"windows": "6", "since": "2099-01-01"}, "since", "must be before until"),
         ("clusters", {"min_size": "1"}, "min_size", "must be between 2"),
         ("clusters", {"eps_m": "x"}, "eps_m", params.NOT_A_NUMBER),
         ("performance", {"by": "street"}, "by", "unknown value 'street'"),
@@ -439,3 +440,17 @@ def test_hotspots_api_with_windows_returns_trend_and_the_rule(six_windows, super
     trends_seen = {f["properties"]["trend"] for f in body["features"]}
     assert "new" in trends_seen
     assert "Mann-Kendall" in body["meta"]["trend_rule"]
+
+
+@pytest.mark.parametrize("url", ["heatmap", "hexbins", "hotspots", "clusters", "performance"])
+def test_a_city_without_reports_answers_empty_results_not_errors(city, supervisor, api_client, url):
+    response = api_client.get(f"/api/v1/analytics/{url}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body.get("features", body.get("units")) == []
+
+
+def test_without_an_active_generation_there_is_no_study_area(supervisor, api_client):
+    response = api_client.get("/api/v1/analytics/hexbins")
+    assert response.status_code == 400
+    assert response.json() == {"generation": [analyses.NO_STUDY_AREA]}
