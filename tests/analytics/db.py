@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 from django.contrib.gis.geos import Point
+from django.test import override_settings
 
 from geo.crs import METRIC, WGS84, transformer
 from reports.models import Category, Report, Status
@@ -45,9 +46,14 @@ def reports_bulk_create(
     return Report.objects.bulk_create(reports, batch_size=2000)
 
 
+# The factory hashes every password; the production hasher is slow on purpose. These tests
+# authenticate with force_authenticate, so a fast hasher loses nothing.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def user_with_roles(*roles: str):
-    """A user in the given role groups, without the (deliberately slow) password hashing:
-    these tests authenticate with force_authenticate, and "!" is an unusable password."""
+    """A user in the given role groups, created with a fast password hasher."""
     from tests.factories.reports import UserFactory
 
-    return UserFactory(roles=list(roles), password="!")
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        return UserFactory(roles=list(roles))
