@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from reports import permissions
-from reports.models import Agency, Category, Report, ReportEvent
+from reports.models import OPEN_STATUSES, Agency, Category, Report, ReportEvent
 
 # Crockford base32 reads O as 0 and I, L as 1, so a code read over the phone still matches.
 _CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -63,6 +68,65 @@ def report_list_public() -> QuerySet[Report]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+# One page of reports as GeoJSON Features, built by PostgreSQL: DRF's serializer costs about
+# half a millisecond per feature in Python, json_build_object a few microseconds. Timestamps
+# are written in the session time zone, set to the project's (Asia/Ho_Chi_Minh) for the
+# statement, as the rest of the API writes them. The shape is ReportFeatureSerializer's; a
+# test holds the two equal.
+_FEATURES_SQL = """
+    SELECT json_agg(feature ORDER BY array_position(%(ids)s::bigint[], id))::text
+    FROM (
+        SELECT r.id, json_build_object(
+            'id', r.tracking_code,
+            'type', 'Feature',
+            'geometry', ST_AsGeoJSON(r.location, 15)::json,
+            'properties', json_build_object(
+                'category', c.code,
+                'category_name', c.name,
+                'category_name_en', c.name_en,
+                'description', r.description,
+                'status', r.status,
+                'area', CASE WHEN a.id IS NULL THEN NULL
+                             ELSE json_build_object('code', a.code, 'name', a.name) END,
+                'agency', CASE WHEN g.id IS NULL THEN NULL
+                               ELSE json_build_object('code', g.code, 'name', g.name) END,
+                'accuracy_m', r.accuracy_m,
+                'created_at', r.created_at,
+                'due_at', r.due_at,
+                'resolved_at', r.resolved_at,
+                'closed_at', r.closed_at,
+                'overdue', r.status = ANY(%(open)s) AND r.due_at < %(now)s,
+                'late', r.resolved_at IS NOT NULL AND r.resolved_at > r.due_at
+            )
+        ) AS feature
+        FROM reports_report AS r
+        JOIN reports_category AS c ON c.id = r.category_id
+        LEFT JOIN boundaries_area AS a ON a.id = r.area_id
+        LEFT JOIN reports_agency AS g ON g.id = r.agency_id
+        WHERE r.id = ANY(%(ids)s::bigint[])
+    ) AS page
+"""
+
+
+def report_features(ids: list[int], *, now: dt.datetime) -> list[dict]:
+    """GeoJSON Features of the reports `ids`, in that order (a page of a list)."""
+    if not ids:
+        return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Django reads timestamps assuming the connection's own zone (UTC), so the zone is
+        # put back afterwards: inside an enclosing transaction a local setting would outlive
+        # this block. (On an error, rolling back the savepoint undoes it.)
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
+        cursor.execute(
+            _FEATURES_SQL, {"ids": ids, "now": now, "open": [str(s) for s in OPEN_STATUSES]}
+        )
+        (features,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
+    return json.loads(features)
 
 
 def report_by_code(code: str) -> QuerySet[Report]:

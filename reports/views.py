@@ -63,6 +63,15 @@ class CategoryListView(generics.ListAPIView):
         return selectors.category_list()
 
 
+def _feature_page(view: generics.ListAPIView, request: Request) -> Response:
+    """One page of a filtered report list as a FeatureCollection, built in the database."""
+    ids = view.paginate_queryset(
+        view.filter_queryset(view.get_queryset()).values_list("id", flat=True)
+    )
+    features = selectors.report_features(list(ids), now=timezone.now())
+    return view.get_paginated_response({"features": features})
+
+
 class ReportListCreateView(generics.ListAPIView):
     """GET: public reports as paginated GeoJSON. POST: file a report (signed-in citizens)."""
 
@@ -84,7 +93,7 @@ class ReportListCreateView(generics.ListAPIView):
 
     @extend_schema(operation_id="reports_list")
     def get(self, request: Request, *args, **kwargs) -> Response:
-        return self.list(request, *args, **kwargs)
+        return _feature_page(self, request)
 
     @extend_schema(
         operation_id="reports_create",
@@ -141,6 +150,9 @@ class MyReportListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.report_list_for_user(self.request.user)
+
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return _feature_page(self, request)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "now": timezone.now()}
