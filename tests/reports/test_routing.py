@@ -9,7 +9,7 @@ from reports.routing import agency_for
 from tests.factories.boundaries import GenerationFactory, LevelFactory
 from tests.factories.reports import AgencyFactory, UserFactory
 
-from .conftest import EAST_POINT, FAR_POINT, WEST_POINT, load_hanoi_wards
+from .conftest import EAST_POINT, FAR_POINT, WEST_POINT, client_for, load_hanoi_wards
 
 pytestmark = pytest.mark.django_db
 
@@ -98,34 +98,38 @@ def test_an_area_without_an_agency_is_refused_with_a_clear_message(city, citizen
 
 
 @pytest.mark.hanoi
-def test_real_hanoi_wards_route_reports_to_their_peoples_committee():
+def test_real_hanoi_wards_route_reports_to_their_peoples_committee(api_client):
     """Ho Chi Minh's Mausoleum lies in Phường Ba Đình, Hoàn Kiếm Lake in Phường Hoàn Kiếm;
-    a point in Ho Chi Minh City is outside Hanoi and is refused."""
+    a point in Ho Chi Minh City is outside Hanoi: 422, and nothing is stored."""
     generation = GenerationFactory(name="hanoi-2025", active=True)
     level = LevelFactory(code="ward", rank=2)
     wards = load_hanoi_wards(generation, level)
     assert len(wards) == 126
     created, _ = services.agencies_create_for_level(level=level, generation=generation)
     assert created == 126
-    citizen = UserFactory()
+    client = client_for(api_client, UserFactory())
+
+    def file(lon: float, lat: float):
+        body = {
+            "category": "rac-thai-sai-quy-dinh",
+            "description": "Rác thải đổ trộm",
+            "location": {"type": "Point", "coordinates": [lon, lat]},
+        }
+        return client.post("/api/v1/reports", body, format="json")
+
     for (lon, lat), code, name in [
         ((105.8345, 21.0368), "00004", "UBND Phường Ba Đình"),
         ((105.8523, 21.0287), "00070", "UBND Phường Hoàn Kiếm"),
     ]:
-        report = services.report_create(
-            reporter=citizen,
-            category=waste(),
-            description="Rác thải",
-            location=Point(lon, lat, srid=4326),
-        )
-        assert report.area.code == code
-        assert report.agency.name == name
+        response = file(lon, lat)
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert body["area"] == {"code": code, "name": wards[code].name}
+        assert body["agency"]["name"] == name
+        report = Report.objects.get(tracking_code=body["tracking_code"])
         assert report.agency.areas.filter(pk=wards[code].pk).exists()
-    with pytest.raises(exceptions.NotRouted):
-        services.report_create(
-            reporter=citizen,
-            category=waste(),
-            description="Rác thải",
-            location=Point(*FAR_POINT, srid=4326),
-        )
+    outside = file(*FAR_POINT)
+    assert outside.status_code == 422
+    assert "outside every area" in outside.json()["detail"]
     assert Report.objects.count() == 2
+    assert ReportEvent.objects.count() == 2
