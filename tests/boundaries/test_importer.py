@@ -428,6 +428,18 @@ def metres_without_crs(tmp_path):
     )
 
 
+def bad_population_file(tmp_path):
+    rows = [dict(row, population=n * 1000) for n, row in enumerate(grid_rows(), start=1)]
+    rows[1]["population"] = "nhiều"
+    return write_file(tmp_path / "population.geojson", rows)
+
+
+def long_code_file(tmp_path):
+    rows = grid_rows()
+    rows[0]["code"] = "9" * 40
+    return write_file(tmp_path / "long.geojson", rows)
+
+
 def grid(tmp_path):
     return write_file(tmp_path / "grid.geojson", grid_rows())
 
@@ -450,6 +462,12 @@ ERROR_CASES = {
     "missing file": (lambda p: p / "nowhere.geojson", (), importer.FILE_NOT_FOUND.split(":")[0]),
     "unreadable file": (garbage_file, (), "cannot read"),
     "empty file": (empty_file, (), "has no features"),
+    "population not a number": (
+        bad_population_file,
+        ("--population-field", "population"),
+        "feature 2 (code '00002'): population is not a whole non-negative number: 'nhiều'",
+    ),
+    "code too long": (long_code_file, (), "code is 40 characters long; at most 32 fit"),
     "missing field": (grid, ("--code-field", "ma"), "field 'ma' (given by --code-field)"),
     "missing name field": (grid, ("--name-field", "ten"), "field 'ten' (given by --name-field)"),
     "non-polygon geometry": (points_file, (), "is a Point"),
@@ -570,3 +588,15 @@ def test_the_text_encoding_of_a_shapefile_without_cpg_can_be_given(ward_level, t
     assert Area.objects.get(code="00001").name == "Phường Thử 1"
     with pytest.raises(CommandError, match="unknown text encoding 'klingon'"):
         run_import(path, *WARD, "--generation", "g", "--encoding", "klingon")
+
+
+def test_population_is_read_from_a_field(ward_level, tmp_path):
+    rows = [dict(row, population=n * 1000) for n, row in enumerate(grid_rows(), start=1)]
+    path = write_file(tmp_path / "population.geojson", rows)
+    run_import(path, *WARD, "--population-field", "population", "--generation", "g", "--commit")
+    assert dict(Area.objects.values_list("code", "population")) == {
+        "00001": 1000,
+        "00002": 2000,
+        "00003": 3000,
+        "00004": 4000,
+    }
