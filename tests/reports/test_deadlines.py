@@ -72,3 +72,31 @@ def test_an_extension_adds_working_days_to_the_current_deadline():
 def test_an_out_of_range_count_is_refused():
     with pytest.raises(ValueError, match="working days"):
         calendar_load().add_working_days(dt.date(2025, 1, 1), -1)
+
+
+def test_every_deadline_falls_at_closing_time_on_a_working_day_after_filing():
+    """Property: for any filing moment 2025-2027 and 1-20 working days, the deadline is 17:00
+    local on a working day, after filing, and never earlier for a later filing."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    calendar = calendar_load()
+    moments = st.datetimes(
+        min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2027, 11, 30)
+    ).map(lambda d: d.replace(tzinfo=LOCAL_TZ))
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        filed=moments,
+        later_by=st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=9)),
+        days=st.integers(min_value=1, max_value=20),
+    )
+    def check(filed, later_by, days):
+        due = calendar.due_at(filed, days)
+        local = due.astimezone(LOCAL_TZ)
+        assert local.time() == dt.time(17, 0)
+        assert calendar.is_working_day(local.date())
+        assert due > filed
+        assert calendar.due_at(filed + later_by, days) >= due
+
+    check()
