@@ -46,6 +46,8 @@ from tiles.tilemath import (
 PARAM_UNKNOWN_CATEGORY = "unknown category code(s): {codes}"
 PARAM_UNKNOWN_STATUS = "unknown status(es): {values}; expected any of {allowed}"
 PARAM_TOO_MANY_VALUES = "at most {limit} comma-separated values are accepted"
+PARAM_TOO_LONG = "longer than {limit} characters"
+PARAM_CONTROL_CHARACTER = "contains a control character"
 PARAM_BAD_DATETIME = "expected a date (YYYY-MM-DD) or an ISO 8601 date-time, not {value!r}"
 PARAM_EMPTY_WINDOW = "until must be later than since"
 PARAM_BAD_SCOPE = "expected 'public' or 'agency', not {value!r}"
@@ -56,6 +58,7 @@ SCOPE_NEEDS_MEMBER = "scope=agency needs a signed-in member of an agency"
 SCOPE_NOT_MEMBER = "you are not a member of agency {code!r}"
 
 _MAX_LIST_VALUES = 50
+_EARLIEST_YEAR, _LATEST_YEAR = 1900, 2999
 _MAX_PARAM_LENGTH = 2000
 
 
@@ -95,23 +98,28 @@ class LayerQuery:
         return bool(self.private_key)
 
 
+def _checked(name: str, raw: str) -> str:
+    """`raw` if it is short and free of control characters (PostgreSQL refuses NUL in text)."""
+    if len(raw) > _MAX_PARAM_LENGTH:
+        raise TileParamError(name, PARAM_TOO_LONG.format(limit=_MAX_PARAM_LENGTH))
+    if any(ord(char) < 32 or ord(char) == 127 for char in raw):
+        raise TileParamError(name, PARAM_CONTROL_CHARACTER)
+    return raw
+
+
 def _single(params: QueryDict, name: str) -> str | None:
     """One parameter's value, stripped; None when absent or empty."""
     raw = params.get(name)
     if raw is None:
         return None
-    value = raw.strip()
-    if len(value) > _MAX_PARAM_LENGTH:
-        raise TileParamError(name, f"longer than {_MAX_PARAM_LENGTH} characters")
-    return value or None
+    return _checked(name, raw).strip() or None
 
 
 def _list(params: QueryDict, name: str) -> list[str]:
     """A comma-separated (or repeated) parameter as a sorted, deduplicated list."""
     values: set[str] = set()
     for raw in params.getlist(name):
-        if len(raw) > _MAX_PARAM_LENGTH:
-            raise TileParamError(name, f"longer than {_MAX_PARAM_LENGTH} characters")
+        _checked(name, raw)
         values.update(part.strip() for part in raw.split(",") if part.strip())
     if len(values) > _MAX_LIST_VALUES:
         raise TileParamError(name, PARAM_TOO_MANY_VALUES.format(limit=_MAX_LIST_VALUES))
@@ -122,7 +130,9 @@ def _moment(params: QueryDict, name: str, *, end: bool) -> dt.datetime | None:
     """A date or date-time parameter as an aware datetime.
 
     A bare date means the whole day in Hanoi time: `since` starts at its midnight and `until`
-    ends at the next midnight, so since=until=2025-07-01 selects that one day.
+    ends at the next midnight, so since=until=2025-07-01 selects that one day. Years outside
+    1900..2999 are refused: nothing was reported then, and year-1 or year-9999 arithmetic
+    overflows.
     """
     value = _single(params, name)
     if value is None:
@@ -130,15 +140,19 @@ def _moment(params: QueryDict, name: str, *, end: bool) -> dt.datetime | None:
     try:
         # Date first: parse_datetime would read a bare date as that day's midnight.
         day = parse_date(value)
-        moment = None if day else parse_datetime(value)
-    except ValueError:
-        moment = day = None
-    if moment is None and day is None:
+        if day is not None:
+            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+        else:
+            moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            moment = moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None or not _EARLIEST_YEAR <= moment.year <= _LATEST_YEAR:
         raise TileParamError(name, PARAM_BAD_DATETIME.format(value=value))
-    if moment is None:
-        midnight = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
-        return timezone.make_aware(midnight)
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    return moment
 
 
 def _report_filters(params: QueryDict) -> tuple[list[tuple[str, str]], dict[str, Any]]:
@@ -176,7 +190,7 @@ def _report_filters(params: QueryDict) -> tuple[list[tuple[str, str]], dict[str,
     for name, moment in (("since", since), ("until", until)):
         if moment is not None:
             values[name] = moment
-            canonical.append((name, moment.astimezone(dt.UTC).isoformat()))
+            canonical.append((name, moment.isoformat()))
     return canonical, values
 
 

@@ -1,9 +1,11 @@
 """The tile URLs: addressing errors, unknown layers, and TileJSON."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories.boundaries import AreaFactory, GenerationFactory, square
-from tiles.layers import REPORT_POINTS_MINZOOM
+from tiles.layers import PARAM_CONTROL_CHARACTER, REPORT_POINTS_MINZOOM
 from tiles.tilemath import COORDINATE_OUT_OF_RANGE, ZOOM_OUT_OF_RANGE
 from tiles.views import UNKNOWN_LAYER
 
@@ -112,3 +114,36 @@ def test_tilejson_validates_its_parameters_like_the_tiles(client):
     assert response.status_code == 400
     assert response.json()["parameter"] == "status"
     assert client.get("/tiles/reports.json?scope=agency").status_code == 403
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    layer=st.sampled_from(["reports", "hexbins", "areas"]),
+    name=st.sampled_from(
+        ["category", "status", "since", "until", "scope", "agency", "generation", "other"]
+    ),
+    value=st.text(max_size=40),
+)
+def test_no_query_parameter_value_makes_a_server_error(client, layer, name, value):
+    """Whatever text arrives in a parameter, the answer is a tile, an empty tile or a 4xx."""
+    response = client.get(f"/tiles/{layer}/3/6/3.mvt", {name: value})
+    assert response.status_code in (200, 204, 400, 403)
+
+
+@pytest.mark.parametrize(
+    ("layer", "query", "parameter"),
+    [
+        ("reports", "category=%00", "category"),
+        ("reports", "status=a%00b", "status"),
+        ("hexbins", "since=2025%0A", "since"),
+        ("reports", "scope=agency&agency=%00", "agency"),
+        ("areas", "generation=2019%00", "generation"),
+    ],
+)
+def test_control_characters_are_a_400_naming_the_parameter(client, layer, query, parameter):
+    """PostgreSQL cannot even compare text holding NUL: refuse it before any query."""
+    response = client.get(f"/tiles/{layer}/3/6/3.mvt?{query}")
+    assert response.status_code == 400
+    assert response.json() == {"detail": PARAM_CONTROL_CHARACTER, "parameter": parameter}

@@ -184,6 +184,13 @@ def test_filters_select_reports(client, query, expected):
         ),
         ("since=yesterday", "since", PARAM_BAD_DATETIME.format(value="yesterday")),
         ("until=2025-02-30", "until", PARAM_BAD_DATETIME.format(value="2025-02-30")),
+        ("until=9999-12-31", "until", PARAM_BAD_DATETIME.format(value="9999-12-31")),
+        ("since=0001-01-01", "since", PARAM_BAD_DATETIME.format(value="0001-01-01")),
+        (
+            "since=2025-07-01T10:00:00%2B25:00",
+            "since",
+            PARAM_BAD_DATETIME.format(value="2025-07-01T10:00:00+25:00"),
+        ),
         ("since=2025-07-02&until=2025-07-01", "until", PARAM_EMPTY_WINDOW),
         ("scope=everything", "scope", PARAM_BAD_SCOPE.format(value="everything")),
         ("agency=phuong-ba-dinh", "agency", PARAM_AGENCY_WITHOUT_SCOPE),
