@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "tiles",
     "analytics",
+    "open311",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("tiles/", include("tiles.urls")),
     path("api/v1/analytics/", include("analytics.urls")),
+    path("open311/v2/", include("open311.urls")),
 ]
