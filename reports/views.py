@@ -63,7 +63,7 @@ class CategoryListView(generics.ListAPIView):
         return selectors.category_list()
 
 
-def _feature_page(view: generics.ListAPIView, request: Request) -> Response:
+def _feature_page(view: generics.ListAPIView) -> Response:
     """One page of a filtered report list as a FeatureCollection, built in the database."""
     ids = view.paginate_queryset(
         view.filter_queryset(view.get_queryset()).values_list("id", flat=True)
@@ -88,12 +88,9 @@ class ReportListCreateView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.report_list_public()
 
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "now": timezone.now()}
-
     @extend_schema(operation_id="reports_list")
     def get(self, request: Request, *args, **kwargs) -> Response:
-        return _feature_page(self, request)
+        return _feature_page(self)
 
     @extend_schema(
         operation_id="reports_create",
@@ -152,10 +149,7 @@ class MyReportListView(generics.ListAPIView):
         return selectors.report_list_for_user(self.request.user)
 
     def get(self, request: Request, *args, **kwargs) -> Response:
-        return _feature_page(self, request)
-
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "now": timezone.now()}
+        return _feature_page(self)
 
 
 def _detail_response(request: Request, code: str) -> Response:
