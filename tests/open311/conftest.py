@@ -34,7 +34,7 @@ def api_key(client_and_key) -> str:
     return client_and_key[1]
 
 
-def post_body(api_key: str, **overrides) -> dict:
+def post_body(api_key: str, /, **overrides) -> dict:
     """A valid Open311 POST for the west ward, with the submitter's contact details."""
     body = {
         "api_key": api_key,
