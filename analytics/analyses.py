@@ -119,9 +119,12 @@ def gistar_hotspots(
     """Gi* over every study cell (zero-count cells included), with Gi_Bin, optional trend
     classes over `windows` equal time windows, and recurrence (chronic places)."""
     band = band_m or gistar.hex_neighbour_band(cell_m)
-    cells = _join_counts(
-        _study_cells(f, cell_m), selectors.hex_counts(f, cell_m=cell_m, weight_field=weight_field)
+    # One narrow row per report serves the counts, the trend windows and the recurrences.
+    rows = selectors.report_cells(f, cell_m=cell_m, weight_field=weight_field)
+    counts = rows.groupby(["i", "j"], as_index=False).agg(
+        count=("weight", "size"), weight=("weight", "sum")
     )
+    cells = _join_counts(_study_cells(f, cell_m), counts)
     cx, cy = hexgrid.hex_centres(cells["i"].to_numpy(), cells["j"].to_numpy(), cell_m)
     w = gistar.distance_band_weights(cx, cy, band)
     values = cells["weight" if weight_field else "count"].to_numpy(dtype=float)
@@ -140,10 +143,13 @@ def gistar_hotspots(
             + "; gi_p_sim is the folded permutation pseudo p-value"
         ),
     }
+    index = pd.MultiIndex.from_arrays([cells["i"], cells["j"]])
     if windows >= 2:
-        cells["trend"] = _trend_classes(f, cells, w, cell_m=cell_m, windows=windows, fdr=fdr)
+        cells["trend"] = _trend_classes(
+            f, rows, index, w, windows=windows, fdr=fdr, weighted=bool(weight_field)
+        )
         meta["trend_rule"] = trends.__doc__.split("Emerging hot spots: ", 1)[1].strip()
-    recurring = _recurrences(f, cells, cell_m=cell_m, within_days=recurrence_days)
+    recurring = _recurrences(rows, index, within_days=recurrence_days)
     cells["recurrences"] = recurring
     cells["chronic"] = recurring >= min_recurrences
     meta["recurrence_rule"] = (
@@ -155,12 +161,13 @@ def gistar_hotspots(
 
 def _trend_classes(
     f: ReportFilter,
-    cells: gpd.GeoDataFrame,
+    rows: pd.DataFrame,
+    index: pd.MultiIndex,
     w,
     *,
-    cell_m: float,
     windows: int,
     fdr: bool,
+    weighted: bool,
 ) -> np.ndarray:
     until = f.until or timezone.now()
     since = f.since
@@ -168,31 +175,27 @@ def _trend_classes(
         raise AnalysisError("since", TREND_NEEDS_SINCE)
     if since >= until:
         raise AnalysisError("since", TREND_SINCE_NOT_BEFORE_UNTIL)
-    edges = trends.window_edges(since, until, windows)
-    counts = selectors.hex_counts(f, cell_m=cell_m, window_edges=edges)
-    index = pd.MultiIndex.from_arrays([cells["i"], cells["j"]])
-    z = np.zeros((len(cells), windows))
-    bins = np.zeros((len(cells), windows), dtype=np.int64)
+    edges = pd.DatetimeIndex(trends.window_edges(since, until, windows)).tz_convert("UTC")
+    bucket = np.searchsorted(edges.to_numpy(), rows["created_at"].to_numpy(), side="right") - 1
+    z = np.zeros((len(index), windows))
+    bins = np.zeros((len(index), windows), dtype=np.int64)
     for k in range(windows):
-        window = counts[counts["bucket"] == k].set_index(["i", "j"])["count"]
-        y = window.reindex(index, fill_value=0).to_numpy(dtype=float)
+        window = rows[bucket == k].groupby(["i", "j"])["weight"]
+        per_cell = window.sum() if weighted else window.size()
+        y = per_cell.reindex(index, fill_value=0).to_numpy(dtype=float)
         z[:, k] = gistar.gistar_z(y, w)
         bins[:, k] = gistar.gi_bins(z[:, k], fdr=fdr)
     return trends.emerging_classes(bins, z)
 
 
-def _recurrences(
-    f: ReportFilter, cells: gpd.GeoDataFrame, *, cell_m: float, within_days: float
-) -> np.ndarray:
-    rows = selectors.report_cells(f, cell_m=cell_m)
+def _recurrences(rows: pd.DataFrame, index: pd.MultiIndex, *, within_days: float) -> np.ndarray:
     if rows.empty:
-        return np.zeros(len(cells), dtype=np.int64)
-    key = rows["i"].astype(np.int64) * 1_000_003 + rows["j"].astype(np.int64)
+        return np.zeros(len(index), dtype=np.int64)
+    key = hexgrid.cell_key(rows["i"].to_numpy(), rows["j"].to_numpy())
     flags = trends.recurrences(
-        key.to_numpy(), rows["created_at"], rows["resolved_at"], within_days=within_days
+        key, rows["created_at"], rows["resolved_at"], within_days=within_days
     )
     per_cell = rows.assign(flag=flags).groupby(["i", "j"])["flag"].sum()
-    index = pd.MultiIndex.from_arrays([cells["i"], cells["j"]])
     return per_cell.reindex(index, fill_value=0).to_numpy(dtype=np.int64)
 
 

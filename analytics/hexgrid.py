@@ -146,9 +146,9 @@ def cell_counts(
     """
     pi, pj = hex_index(x, y, size)
     w = np.ones(len(pi)) if weights is None else np.asarray(weights, dtype=float)
-    key = _cell_key(cells["i"].to_numpy(), cells["j"].to_numpy())
+    key = cell_key(cells["i"].to_numpy(), cells["j"].to_numpy())
     order = np.argsort(key)
-    pkey = _cell_key(pi, pj)
+    pkey = cell_key(pi, pj)
     pos = np.searchsorted(key[order], pkey)
     pos = np.clip(pos, 0, len(key) - 1)
     found = key[order][pos] == pkey if len(key) else np.zeros(len(pkey), dtype=bool)
@@ -172,6 +172,6 @@ def add_rates(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _cell_key(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def cell_key(i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """One int64 per cell (i, j), for sorting and matching. |i|, |j| < 2**31 in any CRS."""
     return (np.asarray(i, dtype=np.int64) << 32) + (np.asarray(j, dtype=np.int64) & 0xFFFFFFFF)

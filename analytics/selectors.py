@@ -143,55 +143,53 @@ def study_areas(*, area_code: str | None = None) -> gpd.GeoDataFrame:
     )
 
 
-# Counts per hexagon. ST_HexagonGrid over a point returns every hexagon whose bounding box
-# covers it, so ST_Intersects keeps the one it lies in (two only for a point exactly on an
-# edge; DISTINCT ON gives such a point to the lower (i, j), so totals stay exact). Raw SQL
-# because the ORM cannot join a set-returning function laterally.
-_HEX_COUNTS_SQL = """
-    WITH r AS ({reports}),
-    p AS (
-        SELECT DISTINCT ON (r.id) h.i, h.j, r.w{bucket}
-        FROM (SELECT id, ST_Transform(location, {metric}) AS g, {weight} AS w{bucket_col}
-              FROM r) AS r
-        CROSS JOIN LATERAL ST_HexagonGrid(%s, r.g) AS h
-        WHERE ST_Intersects(h.geom, r.g)
-        ORDER BY r.id, h.i, h.j
-    )
-    SELECT i, j{bucket}, count(*), sum(w) FROM p GROUP BY i, j{bucket}
+# Each located report's hexagon. ST_HexagonGrid over a point returns every hexagon whose
+# bounding box covers it, so ST_Intersects keeps the one it lies in (two only for a point
+# exactly on an edge; DISTINCT ON gives such a point to the lower (i, j), so totals stay
+# exact). Raw SQL because the ORM cannot join a set-returning function laterally.
+_REPORT_HEXAGONS_SQL = """
+    SELECT DISTINCT ON (r.id) h.i, h.j, r.w, r.created_at, r.resolved_at
+    FROM (SELECT id, ST_Transform(location, {metric}) AS g, {weight} AS w,
+                 {times}
+          FROM ({reports}) AS r) AS r
+    CROSS JOIN LATERAL ST_HexagonGrid(%s, r.g) AS h
+    WHERE ST_Intersects(h.geom, r.g)
+    ORDER BY r.id, h.i, h.j
 """
 
 
-def hex_counts(
-    f: ReportFilter,
-    *,
-    cell_m: float,
-    weight_field: str | None = None,
-    window_edges: list[dt.datetime] | None = None,
-) -> pd.DataFrame:
-    """Reports (and their summed weight) per hexagon (i, j) of side `cell_m` metres in
-    EPSG:32648; with `window_edges`, also per time window (0 = oldest) of created_at."""
-    columns = ["id", "location", "created_at"]
+def _report_hexagons_sql(
+    f: ReportFilter, *, cell_m: float, weight_field: str | None, times: bool
+) -> tuple[str, tuple]:
+    """SQL (and parameters) giving (i, j, w, created_at, resolved_at) per located report;
+    times as epoch microseconds (see _PERFORMANCE_SQL) when `times`, else null."""
+    columns = ["id", "location", "created_at", "resolved_at"]
     if weight_field:
         columns.append(weight_field)
     reports, params = _located_sql(f, columns)
     weight = f"r.{connection.ops.quote_name(weight_field)}" if weight_field else "1"
-    bucket, bucket_col, extra = "", "", ()
-    if window_edges:
-        bucket = ", bucket"
-        # width_bucket over the sorted edges: 1 for the first window; shifted to 0-based.
-        bucket_col = ", width_bucket(created_at, %s::timestamptz[]) - 1 AS bucket"
-        extra = (list(window_edges),)
-    sql = _HEX_COUNTS_SQL.format(
-        reports=reports, metric=METRIC, weight=weight, bucket=bucket, bucket_col=bucket_col
+    epochs = (
+        "(extract(epoch FROM created_at) * 1e6)::bigint AS created_at, "
+        "(extract(epoch FROM resolved_at) * 1e6)::bigint AS resolved_at"
+        if times
+        else "NULL::bigint AS created_at, NULL::bigint AS resolved_at"
     )
+    sql = _REPORT_HEXAGONS_SQL.format(reports=reports, metric=METRIC, weight=weight, times=epochs)
+    return sql, (*params, cell_m)
+
+
+_HEX_COUNTS_SQL = "SELECT i, j, count(*), sum(w) FROM ({inner}) AS p GROUP BY i, j"
+
+
+def hex_counts(f: ReportFilter, *, cell_m: float, weight_field: str | None = None) -> pd.DataFrame:
+    """Reports (and their summed weight) per hexagon (i, j) of side `cell_m` metres in
+    EPSG:32648: one row per non-empty cell, counted in the database."""
+    inner, params = _report_hexagons_sql(f, cell_m=cell_m, weight_field=weight_field, times=False)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *extra, cell_m))
+        cursor.execute(_HEX_COUNTS_SQL.format(inner=inner), params)
         rows = cursor.fetchall()
-    names = ["i", "j", *(["bucket"] if window_edges else []), "count", "weight"]
-    frame = pd.DataFrame(rows, columns=names)
+    frame = pd.DataFrame(rows, columns=["i", "j", "count", "weight"])
     frame["weight"] = frame["weight"].astype(float)
-    if window_edges:
-        frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < len(window_edges) - 1)]
     return frame
 
 
@@ -218,28 +216,30 @@ def square_bins(f: ReportFilter, *, cell_m: float, weight_field: str | None = No
     return frame
 
 
-_REPORT_CELLS_SQL = """
-    WITH r AS ({reports})
-    SELECT DISTINCT ON (r.id) h.i, h.j, r.created_at, r.resolved_at
-    FROM (SELECT id, ST_Transform(location, {metric}) AS g, created_at, resolved_at FROM r) AS r
-    CROSS JOIN LATERAL ST_HexagonGrid(%s, r.g) AS h
-    WHERE ST_Intersects(h.geom, r.g)
-    ORDER BY r.id, h.i, h.j
-"""
-
-
-def report_cells(f: ReportFilter, *, cell_m: float) -> pd.DataFrame:
-    """Per located report: its hexagon (i, j), created_at and resolved_at, and nothing else.
+def report_cells(
+    f: ReportFilter, *, cell_m: float, weight_field: str | None = None
+) -> pd.DataFrame:
+    """Per located report: its hexagon (i, j), weight, created_at and resolved_at, and
+    nothing else.
 
     Recurrence needs each report's times, so this is one narrow row per report in the
-    filtered period (no identifiers, no personal data); callers cache the result.
+    filtered period (no identifiers, no personal data); Gi* takes its counts and its trend
+    windows from the same rows rather than asking the database three times.
     """
-    reports, params = _located_sql(f, ["id", "location", "created_at", "resolved_at"])
-    sql = _REPORT_CELLS_SQL.format(reports=reports, metric=METRIC)
+    sql, params = _report_hexagons_sql(f, cell_m=cell_m, weight_field=weight_field, times=True)
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, cell_m))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return pd.DataFrame(rows, columns=["i", "j", "created_at", "resolved_at"])
+    frame = pd.DataFrame(rows, columns=["i", "j", "weight", "created_at", "resolved_at"])
+    frame["weight"] = frame["weight"].astype(float)
+    return _with_timestamps(frame, ("created_at", "resolved_at"))
+
+
+def _with_timestamps(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Turn epoch-microsecond columns (see _PERFORMANCE_SQL for why) into UTC timestamps."""
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column].astype(float), unit="us", utc=True)
+    return frame
 
 
 # One row per DBSCAN cluster, summarised in the database (see the module docstring for why
@@ -345,8 +345,7 @@ def performance_reports(f: ReportFilter, *, by: str) -> pd.DataFrame:
     frame = pd.DataFrame(
         rows, columns=["unit", "unit_name", "unit_extra", "kind", "status", *_TIMES]
     )
-    for column in _TIMES:
-        frame[column] = pd.to_datetime(frame[column].astype(float), unit="us", utc=True)
+    frame = _with_timestamps(frame, _TIMES)
     if by == "area":
         # The same ward code in two generations is two units: key on (code, generation).
         frame["unit"] = frame["unit"].fillna("-") + "@" + frame["unit_extra"].fillna("-")
