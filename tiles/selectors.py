@@ -22,8 +22,9 @@ from django.db import connection
 from django.utils import timezone
 
 from geo.crs import HANOI_BOUNDS
-from tiles.layers import Layer, LayerQuery
+from tiles.layers import Layer
 from tiles.models import TileVersion
+from tiles.params import LayerQuery
 from tiles.tilemath import TileAddress
 
 # TileJSON `center` zoom: the whole city in a browser window.

@@ -32,13 +32,17 @@ def tile_version_bump_on_commit(*, name: str) -> None:
     """Bump `name` once the current transaction commits (at once outside a transaction).
 
     After the commit, because a tile rendered between the write and the commit would still
-    show the old data under the new version. Once per transaction: a transaction that saves a
-    thousand reports registers one bump, not a thousand.
+    show the old data under the new version. Once per atomic block: a service that saves a
+    thousand reports in one block registers one bump, not a thousand. The check compares the
+    savepoints a pending bump was registered under (Django's `run_on_commit` entries), so a
+    bump is only ever merged with one that commits or rolls back together with it.
     """
     callback = _ON_COMMIT_BUMPS[name]
-    pending = getattr(connection, "run_on_commit", None) or []
-    if connection.in_atomic_block and any(entry[1] is callback for entry in pending):
-        return
+    if connection.in_atomic_block:
+        here = set(connection.savepoint_ids)
+        for entry in getattr(connection, "run_on_commit", ()):
+            if entry[1] is callback and entry[0] == here:
+                return
     transaction.on_commit(callback, robust=True)
 
 

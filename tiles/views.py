@@ -16,7 +16,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from tiles import selectors
-from tiles.layers import LAYERS, Layer, LayerQuery, TileForbidden, TileParamError, layer_get
+from tiles.layers import LAYERS, Layer, layer_get
+from tiles.params import LayerQuery, TileForbidden, TileParamError
 from tiles.tilemath import TileAddressError, tile_address
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"

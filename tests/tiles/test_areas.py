@@ -14,8 +14,9 @@ from boundaries.models import Area, AreaPiece
 from boundaries.signals import areas_imported
 from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
 from tests.tiles.conftest import features, tile_url
-from tiles.layers import PARAM_NOT_SUPPORTED, PARAM_UNKNOWN_GENERATION, layer_get
+from tiles.layers import layer_get
 from tiles.models import AreaSimplified
+from tiles.params import PARAM_NOT_SUPPORTED, PARAM_UNKNOWN_GENERATION
 from tiles.tilemath import ZOOM_BANDS, tile_for_lonlat
 
 pytestmark = pytest.mark.django_db

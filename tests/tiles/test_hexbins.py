@@ -11,7 +11,8 @@ from shapely.geometry import shape
 from reports.models import Category
 from tests.factories.reports import ReportFactory, UserFactory
 from tests.tiles.conftest import features, grid_position, tile_url
-from tiles.layers import HEXAGONS_PER_TILE, PARAM_NOT_SUPPORTED, LayerQuery, layer_get
+from tiles.layers import HEXAGONS_PER_TILE, layer_get
+from tiles.params import PARAM_NOT_SUPPORTED, LayerQuery
 from tiles.tilemath import WGS84_SEMI_MAJOR_M, tile_for_lonlat, tile_width_m
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories.boundaries import AreaFactory, GenerationFactory, square
-from tiles.layers import PARAM_CONTROL_CHARACTER, REPORT_POINTS_MINZOOM
+from tiles.layers import REPORT_POINTS_MINZOOM
+from tiles.params import PARAM_CONTROL_CHARACTER
 from tiles.tilemath import COORDINATE_OUT_OF_RANGE, ZOOM_OUT_OF_RANGE
 from tiles.views import UNKNOWN_LAYER
 

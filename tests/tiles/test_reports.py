@@ -9,20 +9,20 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from reports.models import Category, Report, Status
+from reports.services import report_transition
 from tests.factories.reports import AgencyFactory, MembershipFactory, ReportFactory, UserFactory
 from tests.tiles.conftest import features, grid_position, tile_url
-from tiles.layers import (
+from tiles.layers import REPORT_POINTS_MINZOOM, layer_get
+from tiles.params import (
     PARAM_AGENCY_WITHOUT_SCOPE,
     PARAM_BAD_DATETIME,
     PARAM_BAD_SCOPE,
     PARAM_EMPTY_WINDOW,
     PARAM_UNKNOWN_CATEGORY,
     PARAM_UNKNOWN_STATUS,
-    REPORT_POINTS_MINZOOM,
     SCOPE_NEEDS_MEMBER,
     SCOPE_NOT_MEMBER,
     LayerQuery,
-    layer_get,
 )
 from tiles.tilemath import tile_for_lonlat
 
@@ -339,3 +339,15 @@ def test_a_bad_token_is_refused_for_private_tiles_but_ignored_for_public_ones(cl
     assert len(features(public, "reports")) == 2
     private = client.get(tile_url("reports", *HOAN_KIEM, POINT_Z, "scope=agency"), **stale)
     assert private.status_code == 403
+
+
+def test_a_transition_through_the_reports_service_is_visible_in_the_next_tile(
+    client, django_capture_on_commit_callbacks
+):
+    membership = MembershipFactory(agency=AgencyFactory(code="phuong-hoan-kiem"))
+    pinned = stored_without_signals(status=Status.RECEIVED, agency=membership.agency)
+    url = tile_url("reports", *HOAN_KIEM, POINT_Z)
+    assert features(client.get(url), "reports")[0]["properties"]["status"] == "received"
+    with django_capture_on_commit_callbacks(execute=True):
+        report_transition(report=pinned, actor=membership.user, to_status=Status.IN_PROGRESS)
+    assert features(client.get(url), "reports")[0]["properties"]["status"] == "in_progress"
