@@ -9,6 +9,7 @@ from tests.reports.conftest import (  # noqa: F401 (fixtures shared with the rep
     WEST_POINT,
     city,
     fast_password_hasher,
+    supervisor,
 )
 
 BASE = "/open311/v2"
