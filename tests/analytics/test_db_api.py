@@ -13,7 +13,7 @@ from django.utils import timezone
 from analytics import analyses, clusters, hexgrid, params
 from analytics.selectors import ReportFilter
 from geo.crs import METRIC, transformer
-from reports.models import Category, ReportEvent, Status
+from reports.models import Category, Report, ReportEvent, Status
 from tests.analytics.db import reports_bulk_create, user_with_roles
 from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
 from tests.factories.reports import AgencyFactory, ReportFactory
@@ -454,3 +454,31 @@ def test_without_an_active_generation_there_is_no_study_area(supervisor, api_cli
     response = api_client.get("/api/v1/analytics/hexbins")
     assert response.status_code == 400
     assert response.json() == {"generation": [analyses.NO_STUDY_AREA]}
+
+
+def test_no_answer_carries_personal_data_or_report_text(
+    three_clusters, known_mix, supervisor, api_client
+):
+    """Reporter usernames, e-mails, names, phones and descriptions appear nowhere."""
+    report = Report.objects.select_related("reporter").first()
+    reporter = report.reporter
+    secrets = {
+        reporter.username,
+        reporter.email,
+        reporter.last_name,
+        report.description,
+        report.tracking_code,
+        "0912345678",
+    }
+    for url in (
+        "heatmap",
+        "hexbins",
+        "hotspots?cells=all",
+        "hotspots?method=dbscan",
+        "clusters?min_size=5",
+        "performance",
+        "performance?format=csv&by=area",
+    ):
+        text = api_client.get(f"/api/v1/analytics/{url}").content.decode()
+        for secret in secrets:
+            assert secret not in text, (url, secret)
