@@ -55,6 +55,18 @@ def test_permutation_p_values_agree_with_esda_within_sampling_noise():
     assert ours.min() == pytest.approx(1 / 1000)
 
 
+def test_distance_band_weights_equal_libpysal_distance_band():
+    x, y = _hex_block(12)
+    band = gistar.hex_neighbour_band(250.0)
+    ours = gistar.distance_band_weights(x, y, band)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = libpysal.weights.DistanceBand(
+            np.column_stack([x, y]), threshold=band, binary=True, silence_warnings=True
+        )
+    assert (reference.sparse != ours).nnz == 0
+
+
 def test_hex_cells_get_six_neighbours_inside_and_fewer_at_the_edge():
     x, y = _hex_block(6)
     w = gistar.distance_band_weights(x, y, gistar.hex_neighbour_band(250.0))
