@@ -351,3 +351,12 @@ def test_a_transition_through_the_reports_service_is_visible_in_the_next_tile(
     with django_capture_on_commit_callbacks(execute=True):
         report_transition(report=pinned, actor=membership.user, to_status=Status.IN_PROGRESS)
     assert features(client.get(url), "reports")[0]["properties"]["status"] == "in_progress"
+
+
+def test_the_agency_tilejson_lists_the_private_fields_and_is_private(client, agencies):
+    client.force_login(agencies["official"])
+    response = client.get("/tiles/reports.json?scope=agency")
+    [points] = [layer for layer in response.json()["vector_layers"] if layer["id"] == "reports"]
+    assert {"agency", "due"} <= set(points["fields"])
+    assert response.json()["tiles"][0].endswith("{z}/{x}/{y}.mvt?scope=agency")
+    assert response["Cache-Control"].startswith("private, ")
