@@ -482,3 +482,17 @@ def test_no_answer_carries_personal_data_or_report_text(
         text = api_client.get(f"/api/v1/analytics/{url}").content.decode()
         for secret in secrets:
             assert secret not in text, (url, secret)
+
+
+def test_an_area_parameter_makes_that_area_the_study_area_and_filters_its_reports(
+    known_mix, api_client
+):
+    """The known mix has five located reports counted by default, all routed to ward 00001
+    (the administrative one has no location; rejected and duplicate are not counted)."""
+    whole = api_client.get("/api/v1/analytics/hexbins").json()["meta"]
+    west = api_client.get("/api/v1/analytics/hexbins", {"area": "00001"}).json()
+    east = api_client.get("/api/v1/analytics/hexbins", {"area": "00002"}).json()
+    assert west["meta"]["reports_in_study_area"] == 5
+    assert east["meta"]["reports_in_study_area"] == 0
+    assert west["meta"]["study_cells"] < whole["study_cells"]
+    assert west["parameters"]["area"] == "00001"
