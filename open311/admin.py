@@ -26,11 +26,12 @@ class ApiClientAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        client, key = services.api_client_create(name=obj.name, contact=obj.contact)
-        client.active = obj.active
-        client.save(update_fields=["active"])
-        obj.pk = client.pk
-        obj.__dict__.update(client.__dict__)
+        client, key = services.api_client_create(
+            name=obj.name, contact=obj.contact, active=obj.active
+        )
+        # The admin goes on with `obj` (its log entry, the redirect): give it the stored row.
+        for field in ApiClient._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(client, field.attname))
         messages.warning(
             request, f"API key for {client.name} (shown only now, store it safely): {key}"
         )

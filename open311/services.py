@@ -26,7 +26,9 @@ SERVICE_USER_PREFIX = "open311-"
 
 
 @transaction.atomic
-def api_client_create(*, name: str, contact: str = "") -> tuple[ApiClient, str]:
+def api_client_create(
+    *, name: str, contact: str = "", active: bool = True
+) -> tuple[ApiClient, str]:
     """Register a client application; returns it and its API key (shown once, stored hashed).
 
     The client gets its own service user: inactive (it can never sign in), with an unusable
@@ -41,6 +43,7 @@ def api_client_create(*, name: str, contact: str = "") -> tuple[ApiClient, str]:
     client = ApiClient(
         name=name.strip(),
         contact=contact.strip(),
+        active=active,
         key_prefix=key[:8],
         key_hash=key_hash(key),
         service_user=user,
