@@ -8,12 +8,15 @@ map has no basemap of its own: our ward polygons are the background.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
 from django.templatetags.static import static
 from folium.elements import JSCSSMixin
+from jinja2 import Template
 
 # folium's asset names → our static paths. An element asking for a name not listed here
 # raises instead of silently falling back to its CDN.
@@ -82,3 +85,49 @@ def render_map(fmap: folium.Map) -> str:
     """The map's full HTML, every asset local. Call after all layers are added."""
     localise(fmap)
     return fmap.get_root().render()
+
+
+class MapHook(MacroElement):
+    """Publishes the Leaflet map as `window.civicpin.map`, so our static scripts can add the
+    interaction folium lacks (pinning, vector tiles, filters) without inline handlers."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+window.civicpin = window.civicpin || {};
+window.civicpin.map = {{ this._parent.get_name() }};
+{% endmacro %}"""
+    )
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map cut into the pieces a page template places: assets for <head>, the map's
+    <div>, and the script that builds it (to run before the page's own scripts)."""
+
+    header: str
+    html: str
+    script: str
+
+
+# folium's map header forbids zooming the page (user-scalable=no, failing WCAG 1.4.4) and
+# pins html/body to the window for a full-page map; our pages set their own viewport and
+# layout, so both are cut from the header. Its charset <meta> duplicates the page's.
+_HEADER_DROPPED = ("meta_http",)
+_VIEWPORT_META = re.compile(r"<meta name=\"viewport\"[^>]*>")
+_FULL_PAGE_STYLE = re.compile(r"<style>\s*html, body \{.*?\}\s*</style>", re.S)
+
+
+def render_map_parts(fmap: folium.Map) -> MapParts:
+    """Render `fmap` for embedding in one of our pages (every asset local). Call after all
+    layers are added; the map must sit in a container with a height."""
+    MapHook().add_to(fmap)
+    localise(fmap)
+    root = fmap.get_root()
+    root.render()
+    header = "".join(
+        child.render()
+        for name, child in root.header._children.items()
+        if name not in _HEADER_DROPPED
+    )
+    header = _FULL_PAGE_STYLE.sub("", _VIEWPORT_META.sub("", header))
+    return MapParts(header=header, html=root.html.render(), script=root.script.render())
