@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "tiles",
     "analytics",
+    "web",
     "open311",
 ]
 

@@ -17,4 +17,6 @@ urlpatterns = [
     path("tiles/", include("tiles.urls")),
     path("api/v1/analytics/", include("analytics.urls")),
     path("open311/v2/", include("open311.urls")),
+    # The web pages last, so they never shadow /api/, /tiles/, /admin/, /healthz, /open311/.
+    path("", include("web.urls")),
 ]

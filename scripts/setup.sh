@@ -32,6 +32,7 @@ missing_packages() {
   ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so' || pkgs+=(libgeos-c1v5)
   "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || pkgs+=(python3-venv)
   command -v pgbench >/dev/null 2>&1 || [ -z "$v" ] || pkgs+=(postgresql-contrib)
+  command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
   printf '%s\n' "${pkgs[@]}"
 }
 
