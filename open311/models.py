@@ -11,6 +11,7 @@ and deleting a client's personal data is one table.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -96,8 +97,6 @@ class ServiceAttribute(models.Model):
         return f"{self.category_id}:{self.code}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.datatype in LIST_DATATYPES:
             ok = (
                 isinstance(self.values, list)

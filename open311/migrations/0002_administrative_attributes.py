@@ -14,23 +14,27 @@ STAGES = [
     {"key": "refused", "name": "Bị từ chối hoặc yêu cầu bổ sung / Refused or asked for more"},
 ]
 
+# Asked for both kinds of procedure (civil status, land): the stage first, then the receipt.
+PROCEDURE_STAGE = dict(
+    code="procedure_stage",
+    datatype="singlevaluelist",
+    required=True,
+    order=1,
+    description="Hồ sơ của bạn đang ở bước nào? / Where is your application?",
+    values=STAGES,
+)
+APPLICATION_CODE = dict(
+    code="application_code",
+    datatype="string",
+    order=2,
+    description="Mã hồ sơ trên giấy tiếp nhận (nếu có) / Application code on the receipt",
+    datatype_description="Như trên phiếu hẹn trả kết quả, ví dụ 000.00.26.H26-250101-0001.",
+)
+
 ATTRIBUTES = {
     "thu-tuc-ho-tich": [
-        dict(
-            code="procedure_stage",
-            datatype="singlevaluelist",
-            required=True,
-            order=1,
-            description="Hồ sơ của bạn đang ở bước nào? / Where is your application?",
-            values=STAGES,
-        ),
-        dict(
-            code="application_code",
-            datatype="string",
-            order=2,
-            description="Mã hồ sơ trên giấy tiếp nhận (nếu có) / Application code on the receipt",
-            datatype_description="Như trên phiếu hẹn trả kết quả, ví dụ 000.00.26.H26-250101-0001.",
-        ),
+        PROCEDURE_STAGE,
+        APPLICATION_CODE,
         dict(
             code="office_address",
             datatype="string",
@@ -40,20 +44,8 @@ ATTRIBUTES = {
         ),
     ],
     "thu-tuc-dat-dai": [
-        dict(
-            code="procedure_stage",
-            datatype="singlevaluelist",
-            required=True,
-            order=1,
-            description="Hồ sơ của bạn đang ở bước nào? / Where is your application?",
-            values=STAGES,
-        ),
-        dict(
-            code="application_code",
-            datatype="string",
-            order=2,
-            description="Mã hồ sơ trên giấy tiếp nhận (nếu có) / Application code on the receipt",
-        ),
+        PROCEDURE_STAGE,
+        APPLICATION_CODE,
         dict(
             code="parcel",
             datatype="string",

@@ -125,3 +125,30 @@ def test_an_unknown_or_inactive_service_is_404_in_the_spec_error_format(client, 
             assert root.tag == "errors"
             assert root.findtext("error/code") == "404"
             assert root.findtext("error/description") == f"There is no service {code!r}."
+
+
+@pytest.mark.parametrize(
+    ("datatype", "values", "valid"),
+    [
+        ("singlevaluelist", [{"key": "a", "name": "A"}], True),
+        ("singlevaluelist", [], False),
+        ("multivaluelist", [{"key": "a"}], False),
+        ("string", [], True),
+        ("string", [{"key": "a", "name": "A"}], False),
+    ],
+)
+def test_only_list_attributes_have_values_and_they_are_key_name_pairs(datatype, values, valid):
+    from django.core.exceptions import ValidationError
+
+    attribute = ServiceAttribute(
+        category=Category.objects.get(code="den-chieu-sang"),
+        code="pole",
+        datatype=datatype,
+        description="Cột đèn",
+        values=values,
+    )
+    if valid:
+        attribute.full_clean()
+    else:
+        with pytest.raises(ValidationError):
+            attribute.full_clean()
