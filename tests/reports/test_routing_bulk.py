@@ -1,0 +1,51 @@
+"""Bulk routing decides like single-report routing, in a constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reports import routing
+from reports.models import AgencyKind, RoutingRule
+from tests.factories.reports import AgencyFactory, CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rules(city):
+    """A category-wide rule, an area rule that beats it in one ward, and a plain category."""
+    lighting = CategoryFactory(code="den-chieu-sang-test", group="lighting")
+    waste = CategoryFactory(code="rac-thai-test")
+    company = AgencyFactory(code="chieu-sang-test", kind=AgencyKind.DEPARTMENT)
+    contractor = AgencyFactory(code="nha-thau-tay", kind=AgencyKind.DEPARTMENT)
+    RoutingRule.objects.create(category=lighting, area=None, agency=company)
+    RoutingRule.objects.create(category=lighting, area=city.west, agency=contractor)
+    return {"lighting": lighting, "waste": waste, "company": company, "contractor": contractor}
+
+
+def test_bulk_decisions_equal_one_by_one_decisions(city, rules):
+    areas = (city.west, city.east)
+    categories = (rules["lighting"], rules["waste"])
+    bulk = routing.agencies_for_pairs([(a.pk, c.pk) for a in areas for c in categories])
+    for area in areas:
+        for category in categories:
+            single = routing.agency_for(category=category, areas=[area])
+            assert bulk[area.pk, category.pk] == single.pk
+    assert bulk[city.west.pk, rules["lighting"].pk] == rules["contractor"].pk
+    assert bulk[city.east.pk, rules["lighting"].pk] == rules["company"].pk
+    assert bulk[city.east.pk, rules["waste"].pk] == city.east_agency.pk
+
+
+def test_bulk_routing_queries_do_not_grow_with_the_number_of_pairs(city, rules):
+    """Re-routing a city meets thousands of (area, category) pairs; each must not cost queries."""
+    small = [(city.west.pk, rules["waste"].pk)]
+    many = [
+        (area.pk, category.pk)
+        for area in (city.west, city.east)
+        for category in (rules["lighting"], rules["waste"])
+    ]
+    with CaptureQueriesContext(connection) as one:
+        routing.agencies_for_pairs(small)
+    with CaptureQueriesContext(connection) as four:
+        routing.agencies_for_pairs(many)
+    assert len(four.captured_queries) == len(one.captured_queries)
