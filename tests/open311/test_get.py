@@ -279,3 +279,17 @@ def test_text_that_looks_like_markup_is_escaped_and_control_characters_dropped(c
     root = ET.fromstring(response.content)
     assert root.findtext("request/description") == 'Cống <tắc> & "bốc mùi" </request>'
     assert b"<t\xe1\xba\xafc>" not in response.content
+
+
+def test_the_request_list_costs_the_same_queries_for_one_report_or_many(city, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    report(city)
+    with CaptureQueriesContext(connection) as one:
+        assert len(codes(client.get(f"{REQUESTS}.json"))) == 1
+    for _ in range(5):
+        report(city)
+    with CaptureQueriesContext(connection) as six:
+        assert len(codes(client.get(f"{REQUESTS}.json"))) == 6
+    assert len(six) == len(one)
