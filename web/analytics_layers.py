@@ -30,13 +30,21 @@ HEATMAP_BANDWIDTH_M = 500.0
 MIN_SAMPLE = 20
 
 # Gi_Bin classes and ArcGIS Pro's Hot Spot Analysis colours.
+# The labels hold a literal "%": `xgettext:no-python-format` keeps msgfmt from reading
+# "% c" as a format directive.
 GI_CLASSES: list[tuple[int, str, Any]] = [
+    # xgettext:no-python-format
     (3, "#d62f27", gettext_lazy("Hot spot, 99 % confidence")),
+    # xgettext:no-python-format
     (2, "#ed7551", gettext_lazy("Hot spot, 95 % confidence")),
+    # xgettext:no-python-format
     (1, "#fab984", gettext_lazy("Hot spot, 90 % confidence")),
     (0, "#f7f7f7", gettext_lazy("Not significant")),
+    # xgettext:no-python-format
     (-1, "#c0ccbe", gettext_lazy("Cold spot, 90 % confidence")),
+    # xgettext:no-python-format
     (-2, "#849eba", gettext_lazy("Cold spot, 95 % confidence")),
+    # xgettext:no-python-format
     (-3, "#4575b5", gettext_lazy("Cold spot, 99 % confidence")),
 ]
 GI_COLOURS = {gi_bin: colour for gi_bin, colour, _label in GI_CLASSES}

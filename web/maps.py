@@ -117,9 +117,16 @@ _VIEWPORT_META = re.compile(r"<meta name=\"viewport\"[^>]*>")
 _FULL_PAGE_STYLE = re.compile(r"<style>\s*html, body \{.*?\}\s*</style>", re.S)
 
 
-def render_map_parts(fmap: folium.Map) -> MapParts:
+_INLINE_SCRIPT = re.compile(r"<script>")
+
+
+def render_map_parts(fmap: folium.Map, *, nonce: str = "") -> MapParts:
     """Render `fmap` for embedding in one of our pages (every asset local). Call after all
-    layers are added; the map must sit in a container with a height."""
+    layers are added; the map must sit in a container with a height.
+
+    `nonce` is the request's Content-Security-Policy nonce: folium's inline header script
+    gets it here, and the page template puts it on the script tag around `script`.
+    """
     MapHook().add_to(fmap)
     localise(fmap)
     root = fmap.get_root()
@@ -130,4 +137,6 @@ def render_map_parts(fmap: folium.Map) -> MapParts:
         if name not in _HEADER_DROPPED
     )
     header = _FULL_PAGE_STYLE.sub("", _VIEWPORT_META.sub("", header))
+    if nonce:
+        header = _INLINE_SCRIPT.sub(f'<script nonce="{nonce}">', header)
     return MapParts(header=header, html=root.html.render(), script=root.script.render())

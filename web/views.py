@@ -95,6 +95,11 @@ def _base_map(**kwargs: Any) -> folium.Map:
     return fmap
 
 
+def _map_parts(request: HttpRequest, fmap: folium.Map) -> maps.MapParts:
+    """The map rendered with this request's CSP nonce (set by geo.middleware, if installed)."""
+    return maps.render_map_parts(fmap, nonce=getattr(request, "csp_nonce", ""))
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The public map of reports, from the `reports` vector tiles, with filters and a legend."""
@@ -103,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "web/home.html",
-        {"form": form, "map": maps.render_map_parts(_base_map()), "map_config": config},
+        {"form": form, "map": _map_parts(request, _base_map()), "map_config": config},
     )
 
 
@@ -125,7 +130,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "web/report_new.html",
         {
             "categories": [(c.code, local_name(c)) for c in categories],
-            "map": maps.render_map_parts(_base_map()),
+            "map": _map_parts(request, _base_map()),
             "map_config": config,
         },
     )
@@ -248,7 +253,7 @@ def official_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "paging_query": paging.urlencode(),
             "now": now,
-            "map": maps.render_map_parts(fmap),
+            "map": _map_parts(request, fmap),
             "map_config": _tiles_config({}, private=not supervisor),
         },
     )
@@ -310,7 +315,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         "web/planning.html",
         {
             "form": form,
-            "map": maps.render_map_parts(fmap),
+            "map": _map_parts(request, fmap),
             "map_config": _tiles_config({}),
             "layers": layers,
             "performance": performance,
