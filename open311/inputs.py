@@ -45,7 +45,7 @@ MEDIA_URL_MAX = 1000
 DEVICE_ID_MAX = 200
 ATTRIBUTE_TEXT_MAX = 2000
 
-_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]{1,64})\](\[\])?$")
+_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]")
 _email = EmailValidator(message=errors.EMAIL_INVALID)
 _url = URLValidator(schemes=["http", "https"], message=errors.MEDIA_URL_INVALID)
@@ -161,7 +161,8 @@ def _attributes(data: QueryDict, category: Category) -> dict:
     defined = {a.code: a for a in service_attributes(category) if a.variable}
     for code in submitted:
         if code not in defined:
-            raise bad_request(errors.ATTRIBUTE_UNKNOWN.format(code=category.code, attribute=code))
+            unknown = errors.ATTRIBUTE_UNKNOWN.format(code=category.code, attribute=code[:64])
+            raise bad_request(unknown)
     answers = {}
     for code, attribute in defined.items():
         values = [v for v in submitted.get(code, []) if clean_text(v)]
@@ -199,7 +200,7 @@ def submission_parse(data: QueryDict) -> Submission:
         raise bad_request(errors.SERVICE_CODE_REQUIRED)
     category = service_by_code(code)
     if category is None:
-        raise bad_request(errors.UNKNOWN_SERVICE_CODE.format(code=code))
+        raise bad_request(errors.UNKNOWN_SERVICE_CODE.format(code=code[:64]))
     point = _point(data)
     address = _text(data, "address_string", ADDRESS_MAX)
     if point is None and not address:
@@ -282,7 +283,7 @@ def request_filter_parse(data: QueryDict) -> RequestFilter:
         found = {c.code: c for c in Category.objects.filter(code__in=codes)}
         for code in codes:
             if code not in found:
-                raise bad_request(errors.UNKNOWN_SERVICE_CODE.format(code=code))
+                raise bad_request(errors.UNKNOWN_SERVICE_CODE.format(code=code[:64]))
         categories = list(found.values())
     statuses = None
     wanted = {s.lower() for s in _comma_list(data, "status")}

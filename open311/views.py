@@ -115,7 +115,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     """The attributes a service asks for, in order (an empty list when it asks for none)."""
     category = selectors.service_by_code(code)
     if category is None:
-        raise not_found(errors.UNKNOWN_SERVICE.format(code=code))
+        raise not_found(errors.UNKNOWN_SERVICE.format(code=code[:64]))
     attributes = [
         {
             "variable": a.variable,
@@ -209,7 +209,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
     """One public service request (a list of one, as the spec shows)."""
     rows = selectors.request_rows_by_codes([request_id])
     if not rows:
-        raise not_found(errors.UNKNOWN_REQUEST.format(id=request_id))
+        raise not_found(errors.UNKNOWN_REQUEST.format(id=request_id[:64]))
     return respond(fmt, "service_requests", [_request(rows[0], _english(request))])
 
 
@@ -218,7 +218,7 @@ def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     """The service_request_id behind a token (requests are filed at once, so always known)."""
     stored = selectors.request_by_token(token)
     if stored is None:
-        raise not_found(errors.UNKNOWN_TOKEN.format(token=token))
+        raise not_found(errors.UNKNOWN_TOKEN.format(token=token[:64]))
     content = [{"service_request_id": stored.report.tracking_code, "token": stored.token}]
     return respond(fmt, "service_requests", content)
 
