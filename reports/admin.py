@@ -11,11 +11,15 @@ from django.contrib import admin
 from reports.models import (
     Agency,
     Category,
+    Follow,
     Holiday,
     IdempotencyKey,
     Membership,
+    Rating,
+    Redaction,
     Report,
     ReportEvent,
+    ReportPhoto,
     RoutingRule,
 )
 
@@ -68,6 +72,17 @@ class ReportEventInline(admin.TabularInline):
         return False
 
 
+class ReportPhotoInline(admin.TabularInline):
+    model = ReportPhoto
+    extra = 0
+    can_delete = False
+    fields = ["kind", "image", "thumbnail", "width", "height", "hidden", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["tracking_code", "category", "status", "agency", "created_at", "due_at"]
@@ -93,7 +108,7 @@ class ReportAdmin(admin.ModelAdmin):
         "escalated_at",
         "transfers_count",
     ]
-    inlines = [ReportEventInline]
+    inlines = [ReportEventInline, ReportPhotoInline]
 
     @admin.display(description="location (lon, lat)")
     def location_display(self, report: Report) -> str:
@@ -111,3 +126,31 @@ class ReportAdmin(admin.ModelAdmin):
 class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_display = ["key", "user", "report", "created_at"]
     raw_id_fields = ["user", "report"]
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["report", "user", "supports", "created_at"]
+    list_filter = ["supports"]
+    raw_id_fields = ["report", "user"]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["report", "stars", "created_at"]
+    list_filter = ["stars"]
+    raw_id_fields = ["report", "user"]
+
+
+@admin.register(Redaction)
+class RedactionAdmin(admin.ModelAdmin):
+    """Originals of redacted content: only superusers (supervision) may open them here."""
+
+    list_display = ["report", "target", "reason", "created_at"]
+    raw_id_fields = ["report", "event", "photo", "actor"]
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser

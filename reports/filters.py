@@ -8,7 +8,7 @@ import math
 import django_filters
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import BooleanField, Func, Value
+from django.db.models import BooleanField, FloatField, Func, Value
 from django.db.models.functions import Cast
 from rest_framework.exceptions import ParseError
 from rest_framework.filters import BaseFilterBackend
@@ -97,6 +97,49 @@ def _geography(expression):
     return Cast(expression, PointField(geography=True, srid=WGS84))
 
 
+def degree_box(point: Point, radius_m: float) -> Polygon:
+    """A lon/lat box surely containing the circle of `radius_m` metres around `point`.
+
+    Only an index prefilter (so the GiST index on `location` is used): it is widened for the
+    shorter longitude degree at this latitude, and the true distance is measured afterwards.
+    """
+    cos_lat = max(math.cos(math.radians(point.y)), 0.01)
+    lat_deg = radius_m / _METRES_PER_DEGREE * 1.01
+    lon_deg = min(radius_m / (_METRES_PER_DEGREE * cos_lat) * 1.01, 180.0)
+    box = Polygon.from_bbox(
+        (point.x - lon_deg, point.y - lat_deg, point.x + lon_deg, point.y + lat_deg)
+    )
+    box.srid = WGS84
+    return box
+
+
+def within_metres(queryset, point: Point, radius_m: float):
+    """Reports within `radius_m` metres of `point`, measured on the spheroid (geography)."""
+    return (
+        queryset.filter(location__bboverlaps=degree_box(point, radius_m))
+        .alias(
+            near_match=GeographyDWithin(
+                _geography("location"),
+                GeographyPoint(Value(point.x), Value(point.y)),
+                Value(radius_m),
+            )
+        )
+        .filter(near_match=True)
+    )
+
+
+class GeographyDistance(Func):
+    """ST_Distance on geography: metres on the spheroid."""
+
+    function = "ST_Distance"
+    output_field = FloatField()
+
+
+def distance_metres(point: Point) -> GeographyDistance:
+    """An expression: the distance in metres from a report's location to `point`."""
+    return GeographyDistance(_geography("location"), GeographyPoint(Value(point.x), Value(point.y)))
+
+
 class ReportSpatialFilter(BaseFilterBackend):
     """`in_bbox=min_lon,min_lat,max_lon,max_lat` and `near=lon,lat&radius_m=` (metres).
 
@@ -116,24 +159,7 @@ class ReportSpatialFilter(BaseFilterBackend):
             return queryset
         point = parse_near(near)
         radius = parse_radius(params.get("radius_m"))
-        cos_lat = max(math.cos(math.radians(point.y)), 0.01)
-        lat_deg = radius / _METRES_PER_DEGREE
-        lon_deg = min(radius / (_METRES_PER_DEGREE * cos_lat), 180.0)
-        box = Polygon.from_bbox(
-            (point.x - lon_deg, point.y - lat_deg, point.x + lon_deg, point.y + lat_deg)
-        )
-        box.srid = WGS84
-        return (
-            queryset.filter(location__bboverlaps=box)
-            .alias(
-                near_match=GeographyDWithin(
-                    _geography("location"),
-                    GeographyPoint(Value(point.x), Value(point.y)),
-                    Value(radius),
-                )
-            )
-            .filter(near_match=True)
-        )
+        return within_metres(queryset, point, radius)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         def param(name: str, description: str, schema: dict) -> dict:

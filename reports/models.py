@@ -7,7 +7,8 @@ recorded as a `ReportEvent` in the same transaction, so the timeline is the audi
 
 The names here are a contract other apps (tiles, analytics) code against: see
 `Status`, `OPEN_STATUSES`, `DONE_STATUSES`, `CategoryGroup`, `Category`, `Agency`,
-`Membership`, `Report` (with `ReportQuerySet`) and `ReportEvent`.
+`Membership`, `Report` (with `ReportQuerySet`) and `ReportEvent`; and, for citizens' trust,
+`ReportPhoto`, `Follow` (supporters and followers), `Rating` and `Redaction`.
 """
 
 from __future__ import annotations
@@ -272,6 +273,13 @@ class Report(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     transfers_count = models.PositiveIntegerField(default=0)
+    # Anonymous to the public by default; when True the public sees only a first name.
+    public_identity = models.BooleanField(
+        default=False, help_text="Show the reporter's first name publicly (never e-mail/phone)."
+    )
+    # Times a reporter or follower answered "not fixed" to a resolution: counts against the
+    # agency (each one is also a public "reopened" event naming the agency).
+    reopened_count = models.PositiveIntegerField(default=0)
 
     objects = ReportQuerySet.as_manager()
 
@@ -338,6 +346,10 @@ class EventKind(models.TextChoices):
     DEADLINE_EXTENDED = "deadline_extended", "Gia hạn"
     ESCALATED = "escalated", "Quá hạn, báo cáo cấp trên"
     NOTE = "note", "Ghi chú"
+    REOPENED = "reopened", "Người dân báo chưa khắc phục"
+    CONFIRMED = "confirmed", "Người dân xác nhận đã khắc phục"
+    AUTO_CLOSED = "auto_closed", "Tự động đóng sau thời hạn phản hồi"
+    REDACTED = "redacted", "Ẩn nội dung"
 
 
 class ReportEvent(models.Model):
@@ -398,3 +410,117 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", "Ảnh hiện trường"
+    AFTER = "after", "Ảnh sau xử lý"
+
+
+class ReportPhoto(models.Model):
+    """A photo of a report, re-encoded as a JPEG without any metadata, and its thumbnail.
+
+    File names are random (never the uploader's); the EXIF GPS position read before
+    stripping is not stored anywhere. `hidden` photos were redacted by an official: their
+    files were moved to an unpublished name kept in the `Redaction`.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=8, choices=PhotoKind.choices, default=PhotoKind.BEFORE)
+    image = models.FileField(max_length=255)
+    thumbnail = models.FileField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind} photo {self.pk}"
+
+
+class Follow(models.Model):
+    """A citizen following a report: told of its status changes, may confirm or reject its
+    resolution. `supports` marks a +1 ("me too") rather than a plain follow."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    supports = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="follow_once_per_user")
+        ]
+        indexes = [models.Index(fields=["report", "supports"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.report_id}"
+
+
+class Rating(models.Model):
+    """A reporter's or follower's verdict on a resolution: 1 to 5 stars and a comment.
+
+    The satisfied share of an agency is the share of ratings of 4 or more (analytics).
+    The comment is for the agency, not shown publicly.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ratings"
+    )
+    stars = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="rating_once_per_user"),
+            models.CheckConstraint(
+                condition=Q(stars__gte=1) & Q(stars__lte=5), name="rating_stars_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.stars}/5"
+
+
+class RedactionTarget(models.TextChoices):
+    DESCRIPTION = "description", "Nội dung phản ánh"
+    PHOTO = "photo", "Ảnh"
+
+
+class Redaction(models.Model):
+    """What an official hid and why, with the original, readable by supervisors only.
+
+    The public sees a "redacted" event with the reason; this row keeps the original text
+    (or the unpublished file name the photo was moved to) for oversight.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="redactions")
+    event = models.OneToOneField(ReportEvent, on_delete=models.CASCADE, related_name="redaction")
+    target = models.CharField(max_length=16, choices=RedactionTarget.choices)
+    photo = models.ForeignKey(
+        ReportPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    original_text = models.TextField(blank=True)
+    original_file = models.CharField(max_length=255, blank=True)
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.target} redaction"

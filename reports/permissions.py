@@ -71,6 +71,17 @@ def can_extend(user: User | None, report: Report) -> bool:
     )
 
 
+def can_see_reporter(user: User | None, report: Report) -> bool:
+    """The reporter's identity is for the handling agency's officials and supervisors only:
+    exactly those who may act on the report."""
+    return can_act(user, report)
+
+
+def can_read_redacted(user: User | None) -> bool:
+    """Originals of redacted text and photos are for supervisors (and staff) only."""
+    return oversees_all(user)
+
+
 def ensure_can_act(user: User | None, report: Report) -> None:
     """Raise NotPermitted unless `user` may act on `report`, naming the reason."""
     if can_act(user, report):

@@ -6,12 +6,26 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.gis.geos import Point
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from reports import permissions
-from reports.models import OPEN_STATUSES, Agency, Category, Report, ReportEvent
+from reports.filters import distance_metres, within_metres
+from reports.models import (
+    OPEN_STATUSES,
+    Agency,
+    Category,
+    Follow,
+    Rating,
+    Redaction,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+)
 
 # Crockford base32 reads O as 0 and I, L as 1, so a code read over the phone still matches.
 _CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -58,6 +72,7 @@ def report_list_public() -> QuerySet[Report]:
             "due_at",
             "resolved_at",
             "closed_at",
+            "reopened_count",
             "category__code",
             "category__name",
             "category__name_en",
@@ -155,3 +170,96 @@ def report_list_for_user(user: AbstractBaseUser) -> QuerySet[Report]:
     if agencies and user.has_perm(permissions.PERM_ACT):
         return reports.filter(agency_id__in=agencies)
     return reports.filter(reporter=user)
+
+
+NEARBY_DEFAULT_RADIUS_M = 250.0
+NEARBY_MAX_RADIUS_M = 2000.0
+NEARBY_LIMIT = 50
+POSSIBLE_DUPLICATES_LIMIT = 5
+
+
+def reports_nearby(
+    *,
+    point: Point,
+    radius_m: float = NEARBY_DEFAULT_RADIUS_M,
+    category: Category | None = None,
+    exclude_id: int | None = None,
+    limit: int = NEARBY_LIMIT,
+) -> QuerySet[Report]:
+    """Open reports (of `category`, when given) within `radius_m` metres of `point`, nearest
+    first, each annotated with `distance_m` and `supporters_count`.
+
+    Metres on the spheroid (geography ST_DWithin), after a degree-box index prefilter; at
+    most `limit` rows, so the answer is bounded whatever the radius.
+    """
+    reports = Report.objects.public().open().filter(location__isnull=False)
+    if category is not None:
+        reports = reports.filter(category=category)
+    if exclude_id is not None:
+        reports = reports.exclude(pk=exclude_id)
+    supporters = (
+        Follow.objects.filter(report=OuterRef("pk"), supports=True)
+        .order_by()
+        .values("report")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        within_metres(reports, point, radius_m)
+        .select_related("category")
+        .only("tracking_code", "status", "location", "created_at", "category__code")
+        .annotate(
+            distance_m=distance_metres(point),
+            supporters_count=Coalesce(Subquery(supporters), 0),
+        )
+        .order_by("distance_m", "id")[:limit]
+    )
+
+
+def report_photos_visible(report: Report) -> QuerySet[ReportPhoto]:
+    """The report's photos the public may see (not redacted), before ones first."""
+    return ReportPhoto.objects.filter(report=report, hidden=False).order_by(
+        "kind", "created_at", "id"
+    )
+
+
+def supporters_count(report: Report) -> int:
+    return Follow.objects.filter(report=report, supports=True).count()
+
+
+def rating_summary(report: Report) -> dict | None:
+    """Count and average of the report's ratings (comments stay private), None if unrated."""
+    summary = Rating.objects.filter(report=report).aggregate(
+        count=Count("id"), average=Avg("stars")
+    )
+    if not summary["count"]:
+        return None
+    return {"count": summary["count"], "average": round(float(summary["average"]), 2)}
+
+
+def reporter_of(report: Report):
+    """The report's reporter with their profile: for the agency's officials and supervisors
+    only (the caller checks `permissions.can_see_reporter`)."""
+    return (
+        get_user_model()
+        .objects.select_related("profile")
+        .only("username", "first_name", "last_name", "email", "profile__phone")
+        .get(pk=Report.objects.filter(pk=report.pk).values("reporter_id")[:1])
+    )
+
+
+def reporter_public_name(report: Report) -> str | None:
+    """The first name a reporter chose to show publicly, else None (anonymous, the default)."""
+    row = (
+        Report.objects.filter(pk=report.pk, public_identity=True)
+        .values_list("reporter__first_name", flat=True)
+        .first()
+    )
+    if not row:
+        return None
+    return row.strip() or None
+
+
+def redactions_for(report: Report) -> QuerySet[Redaction]:
+    """Redactions with their originals: for supervisors only (the caller checks)."""
+    return Redaction.objects.filter(report=report).order_by("created_at", "id")

@@ -21,8 +21,17 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo.crs import WGS84
-from reports import selectors, services
-from reports.models import Agency, Category, Report, ReportEvent, Status
+from reports import permissions, selectors, services
+from reports.models import (
+    Agency,
+    Category,
+    Redaction,
+    RedactionTarget,
+    Report,
+    ReportEvent,
+    ReportPhoto,
+    Status,
+)
 
 UNKNOWN_CATEGORY = "Unknown category {code!r}."
 UNKNOWN_AGENCY = "Unknown agency {code!r}."
@@ -36,6 +45,7 @@ BAD_POINT = (
 )
 POINT_CRS = "location must be in WGS 84 longitude/latitude (GeoJSON has no crs member)."
 IDEMPOTENCY_KEY_INVALID = "Idempotency-Key must be 1 to 255 visible ASCII characters."
+PHOTO_ID_REQUIRED = "Redacting a photo needs its photo_id."
 
 # Control characters other than tab and newline; carriage returns are normalised first.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -124,6 +134,10 @@ class ReportCreateInput(serializers.Serializer):
     accuracy_m = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=100_000
     )
+    public_identity = serializers.BooleanField(
+        default=False,
+        help_text="Show your first name on the public report (default: anonymous).",
+    )
 
     def validate_category(self, value: str) -> Category:
         category = selectors.category_by_code(value.strip())
@@ -152,8 +166,9 @@ class ReportCreateInput(serializers.Serializer):
             )
         return attrs
 
-    def fingerprint(self) -> str:
-        """A hash of the validated submission, to tell a retry from a different report."""
+    def fingerprint(self, photo_digests: list[str] | None = None) -> str:
+        """A hash of the validated submission (and its photos' bytes), to tell a retry from a
+        different report."""
         data = self.validated_data
         location = data.get("location")
         canonical = {
@@ -161,6 +176,8 @@ class ReportCreateInput(serializers.Serializer):
             "description": data["description"],
             "location": [location.x, location.y] if location is not None else None,
             "accuracy_m": data.get("accuracy_m"),
+            "public_identity": data.get("public_identity", False),
+            "photos": photo_digests or [],
         }
         encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -280,19 +297,229 @@ class ReportFeatureSerializer(GeoFeatureModelSerializer):
         return report.is_late
 
 
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photo's public URLs (re-encoded, no metadata) and whether it shows before or after."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportPhoto
+        fields = ["id", "url", "thumbnail_url", "kind", "width", "height"]
+        read_only_fields = fields
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, photo: ReportPhoto) -> str:
+        return self._absolute(photo.image.url)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, photo: ReportPhoto) -> str:
+        return self._absolute(photo.thumbnail.url)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    """Whether the reporter and followers may still confirm or reject the resolution."""
+
+    open = serializers.BooleanField()
+    deadline = serializers.DateTimeField()
+    can_respond = serializers.BooleanField()
+
+
+class RatingSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    average = serializers.FloatField()
+
+
+class ReporterSerializer(serializers.Serializer):
+    """Who filed the report: for the handling agency's officials and supervisors only."""
+
+    username = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField(source="profile.phone", default="")
+
+
+class RedactionSerializer(serializers.ModelSerializer):
+    """A redaction with its original (supervisors only)."""
+
+    class Meta:
+        model = Redaction
+        fields = ["target", "photo", "original_text", "original_file", "reason", "created_at"]
+        read_only_fields = fields
+
+
+# What the detail adds to a list feature (a test holds the rest equal).
+DETAIL_ONLY_FIELDS = (
+    "reopened_count",
+    "photos",
+    "supporters_count",
+    "feedback",
+    "rating",
+    "reported_by",
+    "timeline",
+)
+
+
 class ReportDetailSerializer(ReportFeatureSerializer):
-    """One report and the timeline its reader may see (the public one for the public)."""
+    """One report and the timeline its reader may see (the public one for the public).
+
+    Adds its photos, supporters, the feedback window of a resolution and its rating summary.
+    `reported_by` is the reporter's first name only when they chose to be shown; the full
+    `reporter` (and `redactions` with originals) appear only for those allowed to see them.
+    """
 
     timeline = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+    supporters_count = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
+    rating = serializers.SerializerMethodField()
+    reported_by = serializers.SerializerMethodField()
 
     class Meta(ReportFeatureSerializer.Meta):
-        fields = [*ReportFeatureSerializer.Meta.fields, "timeline"]
+        fields = [*ReportFeatureSerializer.Meta.fields, *DETAIL_ONLY_FIELDS]
         read_only_fields = fields
+
+    def to_representation(self, report: Report) -> dict:
+        data = super().to_representation(report)
+        user = self._user()
+        properties = data["properties"]
+        if permissions.can_see_reporter(user, report):
+            properties["reporter"] = ReporterSerializer(selectors.reporter_of(report)).data
+        if permissions.can_read_redacted(user):
+            properties["redactions"] = RedactionSerializer(
+                selectors.redactions_for(report), many=True
+            ).data
+        return data
+
+    def _user(self):
+        request = self.context.get("request")
+        return request.user if request is not None else None
 
     @extend_schema_field(EventSerializer(many=True))
     def get_timeline(self, report: Report) -> list[dict]:
         events = self.context["events"]
         return EventSerializer(events, many=True).data
+
+    @extend_schema_field(PhotoSerializer(many=True))
+    def get_photos(self, report: Report) -> list[dict]:
+        return PhotoSerializer(
+            selectors.report_photos_visible(report), many=True, context=self.context
+        ).data
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_supporters_count(self, report: Report) -> int:
+        return selectors.supporters_count(report)
+
+    @extend_schema_field(FeedbackSerializer(allow_null=True))
+    def get_feedback(self, report: Report) -> dict | None:
+        if report.status != Status.RESOLVED or report.resolved_at is None:
+            return None
+        deadline = services.feedback_deadline(report)
+        is_open = self.context["now"] <= deadline
+        return FeedbackSerializer(
+            {
+                "open": is_open,
+                "deadline": deadline,
+                "can_respond": is_open and services.may_give_feedback(self._user(), report),
+            }
+        ).data
+
+    @extend_schema_field(RatingSummarySerializer(allow_null=True))
+    def get_rating(self, report: Report) -> dict | None:
+        return selectors.rating_summary(report)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_reported_by(self, report: Report) -> str | None:
+        return selectors.reporter_public_name(report)
+
+
+class DuplicateCandidateSerializer(serializers.Serializer):
+    """An open report nearby of the same category: maybe the same problem."""
+
+    tracking_code = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    status = serializers.CharField()
+    distance_m = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class NearbyReportSerializer(DuplicateCandidateSerializer):
+    supporters_count = serializers.IntegerField()
+    location = PointInputField()
+
+
+class NearbyQuery(serializers.Serializer):
+    """`?lat=&lon=&category=&radius_m=` of the nearby search; every error names its field."""
+
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    category = serializers.CharField(max_length=64, required=False)
+    radius_m = serializers.FloatField(
+        required=False,
+        default=selectors.NEARBY_DEFAULT_RADIUS_M,
+        min_value=1,
+        max_value=selectors.NEARBY_MAX_RADIUS_M,
+    )
+
+    def validate_category(self, value: str) -> Category:
+        category = selectors.category_by_code(value.strip())
+        if category is None:
+            raise serializers.ValidationError(UNKNOWN_CATEGORY.format(code=value))
+        return category
+
+    def validate(self, attrs: dict) -> dict:
+        for name in ("lat", "lon", "radius_m"):
+            if not math.isfinite(attrs[name]):
+                raise serializers.ValidationError({name: "Must be a finite number."})
+        attrs["point"] = Point(attrs["lon"], attrs["lat"], srid=WGS84)
+        return attrs
+
+
+class SupportSerializer(serializers.Serializer):
+    supporters_count = serializers.IntegerField()
+    following = serializers.BooleanField()
+
+
+class ConfirmInput(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(
+        max_length=services.NOTE_MAX, required=False, allow_blank=True, default=""
+    )
+
+    def validate_comment(self, value: str) -> str:
+        return clean_text(value)
+
+
+class NotFixedInput(serializers.Serializer):
+    comment = serializers.CharField(max_length=services.NOTE_MAX)
+
+    def validate_comment(self, value: str) -> str:
+        value = clean_text(value)
+        if not value:
+            raise serializers.ValidationError(services.NOT_FIXED_NEEDS_COMMENT)
+        return value
+
+
+class RedactInput(serializers.Serializer):
+    target = serializers.ChoiceField(choices=RedactionTarget.choices)
+    photo_id = serializers.IntegerField(required=False, min_value=1)
+    reason = serializers.CharField(max_length=services.NOTE_MAX)
+
+    def validate_reason(self, value: str) -> str:
+        value = clean_text(value)
+        if not value:
+            raise serializers.ValidationError(services.REDACT_NEEDS_REASON)
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["target"] == RedactionTarget.PHOTO and "photo_id" not in attrs:
+            raise serializers.ValidationError({"photo_id": PHOTO_ID_REQUIRED})
+        return attrs
 
 
 class ReportCreatedSerializer(serializers.ModelSerializer):
@@ -315,5 +542,15 @@ class ReportCreatedSerializer(serializers.ModelSerializer):
             "accuracy_m",
             "created_at",
             "due_at",
+            "public_identity",
+            "photos",
         ]
         read_only_fields = fields
+
+    photos = serializers.SerializerMethodField()
+
+    @extend_schema_field(PhotoSerializer(many=True))
+    def get_photos(self, report: Report) -> list[dict]:
+        return PhotoSerializer(
+            selectors.report_photos_visible(report), many=True, context=self.context
+        ).data

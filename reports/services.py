@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from boundaries.models import Area, Generation, Level
 from geo.crs import WGS84
-from reports import exceptions, permissions, routing
+from reports import exceptions, notifications, permissions, photos, routing
 from reports.deadlines import LOCAL_TZ, calendar_load
 from reports.models import (
     OPEN_STATUSES,
@@ -27,9 +28,15 @@ from reports.models import (
     AgencyKind,
     Category,
     EventKind,
+    Follow,
     IdempotencyKey,
+    PhotoKind,
+    Rating,
+    Redaction,
+    RedactionTarget,
     Report,
     ReportEvent,
+    ReportPhoto,
     Status,
 )
 
@@ -72,6 +79,7 @@ ESCALATION_NOTE = "Quá hạn xử lý; đã báo cáo cơ quan giám sát."
 ESCALATION_SUBJECT = "[civicpin] {count} phản ánh quá hạn của {agency}"
 TRANSFER_NOTE = "Chuyển từ {old} đến {new}: {reason}"
 EXTEND_NOTE = "Gia hạn đến {due:%H:%M %d/%m/%Y}: {reason}"
+AFTER_PHOTO_ONLY_ON_RESOLVE = "An after photo can only be attached when resolving a report."
 
 
 def tracking_code_new() -> str:
@@ -106,7 +114,6 @@ def _event(
     )
 
 
-@transaction.atomic
 def report_create(
     *,
     reporter: AbstractBaseUser,
@@ -114,38 +121,73 @@ def report_create(
     description: str,
     location: Point | None = None,
     accuracy_m: float | None = None,
+    public_identity: bool = False,
+    photos_prepared: Sequence[photos.PreparedPhoto] = (),
 ) -> Report:
-    """File a report: route it, set its deadline, store it with its "created" event.
+    """File a report: route it, set its deadline, store it with its "created" event and its
+    photos, and tell the handling agency's officials after commit.
 
     Raises NotRouted (nothing stored) when the point is outside every area or nobody
-    handles the category there.
+    handles the category there. Photos are checked before this is called
+    (`photos.photo_prepare`); their files are deleted again if the report rolls back.
     """
     if location is not None and location.srid != WGS84:
         raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
-    route = routing.route_point(
-        category=category,
-        lon=location.x if location is not None else None,
-        lat=location.y if location is not None else None,
-    )
-    now = timezone.now()
-    report = Report(
-        category=category,
-        description=description,
-        location=location,
-        accuracy_m=accuracy_m,
-        area=route.area,
-        generation=route.generation,
-        agency=route.agency,
-        reporter=reporter,
-        status=Status.RECEIVED,
-        created_at=now,
-        due_at=calendar_load().due_at(now, category.deadline_days),
-        tracking_code=tracking_code_new(),
-    )
-    report.full_clean(exclude=["tracking_code"])
-    _save_with_fresh_code(report)
-    _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
+    if len(photos_prepared) > photos.MAX_PHOTOS:
+        raise ValidationError({"photos": photos.PHOTO_TOO_MANY})
+    with photos.stored_files_guard(), transaction.atomic():
+        route = routing.route_point(
+            category=category,
+            lon=location.x if location is not None else None,
+            lat=location.y if location is not None else None,
+        )
+        now = timezone.now()
+        report = Report(
+            category=category,
+            description=description,
+            location=location,
+            accuracy_m=accuracy_m,
+            area=route.area,
+            generation=route.generation,
+            agency=route.agency,
+            reporter=reporter,
+            status=Status.RECEIVED,
+            created_at=now,
+            due_at=calendar_load().due_at(now, category.deadline_days),
+            tracking_code=tracking_code_new(),
+            public_identity=public_identity,
+        )
+        report.full_clean(exclude=["tracking_code"])
+        _save_with_fresh_code(report)
+        _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
+        for prepared in photos_prepared:
+            _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
+        notifications.notify_new_report(report)
     return report
+
+
+def _photo_attach(
+    report: Report,
+    prepared: photos.PreparedPhoto,
+    *,
+    kind: str,
+    by: AbstractBaseUser,
+    at: dt.datetime | None = None,
+) -> ReportPhoto:
+    """Store a prepared photo's files (random names) and its row; call inside a guard."""
+    photo = ReportPhoto(
+        report=report,
+        kind=kind,
+        image=photos.file_store(prepared.jpeg),
+        thumbnail=photos.file_store(prepared.thumbnail),
+        width=prepared.width,
+        height=prepared.height,
+        uploaded_by=by,
+        created_at=at or timezone.now(),
+    )
+    photo.full_clean()
+    photo.save()
+    return photo
 
 
 def _save_with_fresh_code(report: Report, attempts: int = 5) -> None:
@@ -178,7 +220,7 @@ def report_create_idempotent(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with photos.stored_files_guard(), transaction.atomic():
             report = report_create(reporter=reporter, **fields)
             IdempotencyKey.objects.create(
                 user=reporter, key=key, request_hash=request_hash, report=report
@@ -209,7 +251,6 @@ def _locked(report: Report) -> Report:
     )
 
 
-@transaction.atomic
 def report_transition(
     *,
     report: Report,
@@ -218,42 +259,87 @@ def report_transition(
     note: str = "",
     public: bool = True,
     duplicate_of: Report | None = None,
+    after_photo: photos.PreparedPhoto | None = None,
 ) -> Report:
     """Move `report` to `to_status` if the workflow allows it and `actor` may act on it.
 
     Raises NotPermitted (403) before TransitionNotAllowed (409), so nobody outside the agency
-    learns anything about a report's state by probing moves.
+    learns anything about a report's state by probing moves. An "after" photo may come with
+    a resolution. A duplicate hands its followers and supporters to the original, and its
+    reporter follows the original. A public move is e-mailed to the reporter and followers
+    after commit.
     """
-    report = _locked(report)
-    permissions.ensure_can_act(actor, report)
-    old = report.status
-    if to_status not in TRANSITIONS.get(old, frozenset()):
-        raise exceptions.TransitionNotAllowed(
-            exceptions.TRANSITION_NOT_ALLOWED.format(old=str(old), new=str(to_status))
+    if after_photo is not None and to_status != Status.RESOLVED:
+        raise ValidationError({"photo": AFTER_PHOTO_ONLY_ON_RESOLVE})
+    with photos.stored_files_guard(), transaction.atomic():
+        report = _locked(report)
+        permissions.ensure_can_act(actor, report)
+        old = report.status
+        if to_status not in TRANSITIONS.get(old, frozenset()):
+            raise exceptions.TransitionNotAllowed(
+                exceptions.TRANSITION_NOT_ALLOWED.format(old=str(old), new=str(to_status))
+            )
+        now = timezone.now()
+        if to_status == Status.DUPLICATE:
+            report.duplicate_of = _original_for(report, duplicate_of)
+        if to_status == Status.RESOLVED:
+            report.resolved_at = now
+        elif to_status == Status.IN_PROGRESS and old == Status.RESOLVED:
+            report.resolved_at = None  # reopened: the earlier fix does not count
+        if to_status in FINAL_STATUSES:
+            report.closed_at = now
+        report.status = to_status
+        report.full_clean()
+        report.save()
+        _event(
+            report,
+            kind=EventKind.TRANSITION,
+            actor=actor,
+            old_status=old,
+            new_status=to_status,
+            note=note,
+            public=public,
+            at=now,
         )
-    now = timezone.now()
-    if to_status == Status.DUPLICATE:
-        report.duplicate_of = _original_for(report, duplicate_of)
-    if to_status == Status.RESOLVED:
-        report.resolved_at = now
-    elif to_status == Status.IN_PROGRESS and old == Status.RESOLVED:
-        report.resolved_at = None  # reopened: the earlier fix does not count
-    if to_status in FINAL_STATUSES:
-        report.closed_at = now
-    report.status = to_status
-    report.full_clean()
-    report.save()
-    _event(
-        report,
-        kind=EventKind.TRANSITION,
-        actor=actor,
-        old_status=old,
-        new_status=to_status,
-        note=note,
-        public=public,
-        at=now,
-    )
+        if after_photo is not None:
+            _photo_attach(report, after_photo, kind=PhotoKind.AFTER, by=actor, at=now)
+        if to_status == Status.DUPLICATE:
+            _follows_move(duplicate=report, original=report.duplicate_of)
+        if public:
+            notifications.notify_status_changed(report, actor=actor, note=note)
     return report
+
+
+# Followers of a duplicate become followers of its original, keeping their support (a +1
+# stays a +1); the duplicate's reporter follows the original. One statement each; the
+# unique (report, user) constraint merges those who followed both.
+_FOLLOWS_MOVE_SQL = """
+    INSERT INTO reports_follow (report_id, user_id, supports, created_at)
+    SELECT %(original)s, f.user_id, f.supports, f.created_at
+    FROM reports_follow AS f
+    WHERE f.report_id = %(duplicate)s AND f.user_id <> %(original_reporter)s
+      AND f.user_id <> %(reporter)s
+    UNION ALL
+    SELECT %(original)s, %(reporter)s, FALSE, %(now)s
+    WHERE %(reporter)s <> %(original_reporter)s
+    ON CONFLICT (report_id, user_id)
+    DO UPDATE SET supports = reports_follow.supports OR EXCLUDED.supports
+"""
+
+
+def _follows_move(*, duplicate: Report, original: Report) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FOLLOWS_MOVE_SQL,
+            {
+                "original": original.pk,
+                "duplicate": duplicate.pk,
+                "reporter": duplicate.reporter_id,
+                "original_reporter": original.reporter_id,
+                "now": timezone.now(),
+            },
+        )
+    Follow.objects.filter(report=duplicate).delete()
 
 
 def _original_for(report: Report, duplicate_of: Report | None) -> Report:
@@ -299,6 +385,7 @@ def report_transfer(
         from_agency=old_agency,
         to_agency=to_agency,
     )
+    notifications.notify_transferred(report)
     return report
 
 
@@ -419,6 +506,258 @@ def _send_escalations(messages: list[tuple[str, str, str, list[str]]]) -> None:
     if messages:
         sent = send_mass_mail(messages, fail_silently=False)
         logger.info("escalation notices sent: %s", sent)
+
+
+# How long the reporter and followers have to confirm or reject a resolution; after that
+# close_stale_resolved closes the report on their behalf.
+FEEDBACK_WINDOW = dt.timedelta(days=7)
+SUPPORT_OWN_REPORT = "You filed this report; there is no need to support it."
+SUPPORT_NOT_OPEN = "Only open reports can be supported."
+FEEDBACK_NOT_RESOLVED = "Only a resolved report can be confirmed or reported as not fixed."
+FEEDBACK_WINDOW_OVER = "The 7 days to answer this resolution have passed."
+FEEDBACK_NOT_ALLOWED = "Only the reporter and the report's followers may answer its resolution."
+FEEDBACK_ALREADY_RATED = "You have already rated this resolution."
+RATING_RANGE = "A rating is a whole number of stars from 1 to 5."
+NOT_FIXED_NEEDS_COMMENT = "Say what is still wrong (the comment is empty)."
+REDACT_NEEDS_REASON = "A redaction needs a reason."
+REDACT_UNKNOWN_PHOTO = "This report has no visible photo {photo_id}."
+REDACT_ALREADY = "The description is already redacted."
+CONFIRMED_NOTE = "Người dân xác nhận đã khắc phục ({stars}/5)."
+NOT_FIXED_NOTE = "Người dân báo chưa được khắc phục: {comment}"
+AUTO_CLOSED_NOTE = "Tự động đóng: không có phản hồi trong 7 ngày sau khi xử lý xong."
+REDACTED_DESCRIPTION = "[Nội dung đã được cán bộ ẩn: {reason}]"
+REDACTED_PHOTO_NOTE = "Ảnh đã được cán bộ ẩn: {reason}"
+REDACTED_DESCRIPTION_NOTE = "Nội dung phản ánh đã được cán bộ ẩn: {reason}"
+
+
+def feedback_deadline(report: Report) -> dt.datetime | None:
+    """Until when the reporter and followers may answer the resolution (None if unresolved)."""
+    return report.resolved_at + FEEDBACK_WINDOW if report.resolved_at else None
+
+
+def may_give_feedback(user: AbstractBaseUser | None, report: Report) -> bool:
+    """The reporter and followers may answer a resolution."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return report.reporter_id == user.pk or Follow.objects.filter(report=report, user=user).exists()
+
+
+@transaction.atomic
+def report_support(*, report: Report, user: AbstractBaseUser) -> int:
+    """+1 an open report and follow it; idempotent per user. Returns the supporters count.
+
+    One INSERT … ON CONFLICT: a repeated or concurrent request leaves one row, and a
+    follower who now supports it is upgraded rather than duplicated.
+    """
+    if report.reporter_id == user.pk:
+        raise exceptions.TransitionNotAllowed(SUPPORT_OWN_REPORT)
+    if report.status not in OPEN_STATUSES:
+        raise exceptions.TransitionNotAllowed(SUPPORT_NOT_OPEN)
+    Follow.objects.bulk_create(
+        [Follow(report=report, user=user, supports=True)],
+        update_conflicts=True,
+        unique_fields=["report", "user"],
+        update_fields=["supports"],
+    )
+    return Follow.objects.filter(report=report, supports=True).count()
+
+
+def _feedback_locked(report: Report, user: AbstractBaseUser, now: dt.datetime) -> Report:
+    report = _locked(report)
+    if not may_give_feedback(user, report):
+        raise exceptions.NotPermitted(FEEDBACK_NOT_ALLOWED)
+    if report.status != Status.RESOLVED:
+        raise exceptions.TransitionNotAllowed(FEEDBACK_NOT_RESOLVED)
+    if now > feedback_deadline(report):
+        raise exceptions.TransitionNotAllowed(FEEDBACK_WINDOW_OVER)
+    return report
+
+
+@transaction.atomic
+def report_confirm(
+    *, report: Report, user: AbstractBaseUser, stars: int, comment: str = ""
+) -> Report:
+    """The reporter or a follower confirms the fix within 7 days: rate it and close it."""
+    if not (isinstance(stars, int) and 1 <= stars <= 5):
+        raise ValidationError({"rating": RATING_RANGE})
+    now = timezone.now()
+    report = _feedback_locked(report, user, now)
+    if Rating.objects.filter(report=report, user=user).exists():
+        raise exceptions.TransitionNotAllowed(FEEDBACK_ALREADY_RATED)
+    rating = Rating(report=report, user=user, stars=stars, comment=comment, created_at=now)
+    rating.full_clean()
+    rating.save()
+    old = report.status
+    report.status = Status.CLOSED
+    report.closed_at = now
+    report.save(update_fields=["status", "closed_at", "updated_at"])
+    note = CONFIRMED_NOTE.format(stars=stars)
+    _event(
+        report,
+        kind=EventKind.CONFIRMED,
+        actor=user,
+        old_status=old,
+        new_status=Status.CLOSED,
+        note=note,
+        at=now,
+    )
+    notifications.notify_status_changed(report, actor=user, note=note)
+    return report
+
+
+@transaction.atomic
+def report_reject_resolution(*, report: Report, user: AbstractBaseUser, comment: str) -> Report:
+    """ "Not fixed": within 7 days the reporter or a follower reopens the report.
+
+    The report goes back to in progress with a public "reopened" event naming the agency,
+    and `reopened_count` grows: both count against the agency. The deadline is not reset,
+    so a fix that did not hold shows as overdue.
+    """
+    if not comment.strip():
+        raise ValidationError({"comment": NOT_FIXED_NEEDS_COMMENT})
+    now = timezone.now()
+    report = _feedback_locked(report, user, now)
+    old = report.status
+    report.status = Status.IN_PROGRESS
+    report.resolved_at = None
+    report.reopened_count += 1
+    report.save(update_fields=["status", "resolved_at", "reopened_count", "updated_at"])
+    note = NOT_FIXED_NOTE.format(comment=comment.strip())
+    _event(
+        report,
+        kind=EventKind.REOPENED,
+        actor=user,
+        old_status=old,
+        new_status=Status.IN_PROGRESS,
+        note=note,
+        from_agency=report.agency,
+        at=now,
+    )
+    notifications.notify_status_changed(report, actor=user, note=note)
+    return report
+
+
+# Claims every resolution older than the feedback window in one statement. A second run (or
+# an overlapping cron) finds them closed and claims nothing; SKIP LOCKED leaves a report a
+# citizen is answering right now to that answer.
+_CLOSE_STALE_SQL = """
+    WITH stale AS (
+        SELECT id FROM reports_report
+        WHERE status = %(resolved)s AND resolved_at < %(cutoff)s
+        ORDER BY resolved_at
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE reports_report AS r
+    SET status = %(closed)s, closed_at = %(now)s, updated_at = %(now)s
+    FROM stale WHERE r.id = stale.id
+    RETURNING r.id
+"""
+
+_CLOSE_STALE_EVENTS_SQL = """
+    INSERT INTO reports_reportevent
+        (report_id, actor_id, kind, old_status, new_status, from_agency_id, to_agency_id,
+         note, public, created_at)
+    SELECT id, NULL, %(kind)s, %(resolved)s, %(closed)s, NULL, NULL, %(note)s, TRUE, %(now)s
+    FROM unnest(%(ids)s::bigint[]) AS t(id)
+"""
+
+
+@transaction.atomic
+def reports_close_stale_resolved(*, now: dt.datetime | None = None) -> list[int]:
+    """Close every report resolved more than 7 days ago without an answer; returns their ids.
+
+    Each gets a public "auto_closed" event, and its reporter and followers are told after
+    commit. Idempotent and safe to run from overlapping cron jobs.
+    """
+    now = now or timezone.now()
+    params = {
+        "resolved": Status.RESOLVED.value,
+        "closed": Status.CLOSED.value,
+        "cutoff": now - FEEDBACK_WINDOW,
+        "now": now,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSE_STALE_SQL, params)
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return []
+        cursor.execute(
+            _CLOSE_STALE_EVENTS_SQL,
+            {**params, "kind": EventKind.AUTO_CLOSED.value, "note": AUTO_CLOSED_NOTE, "ids": ids},
+        )
+    notifications.notify_many_status_changed(ids)
+    return ids
+
+
+def report_redact(
+    *,
+    report: Report,
+    actor: AbstractBaseUser,
+    target: str,
+    reason: str,
+    photo_id: int | None = None,
+) -> Redaction:
+    """Hide a report's description or one of its photos (officials of its agency,
+    supervisors). The public sees a "redacted" event with the reason; the original text, or
+    the unpublished name the photo file was copied to, stays in a `Redaction` for
+    supervisors. The published photo files are deleted only once the redaction commits.
+    """
+    with photos.stored_files_guard(), transaction.atomic():
+        return _redact(report=report, actor=actor, target=target, reason=reason, photo_id=photo_id)
+
+
+def _redact(
+    *, report: Report, actor: AbstractBaseUser, target: str, reason: str, photo_id: int | None
+) -> Redaction:
+    report = _locked(report)
+    permissions.ensure_can_act(actor, report)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": REDACT_NEEDS_REASON})
+    now = timezone.now()
+    if target == RedactionTarget.DESCRIPTION:
+        marker = REDACTED_DESCRIPTION.format(reason=reason)
+        if Redaction.objects.filter(report=report, target=target).exists():
+            raise exceptions.TransitionNotAllowed(REDACT_ALREADY)
+        original_text, original_file, photo = report.description, "", None
+        report.description = marker[:DESCRIPTION_MAX]
+        report.save(update_fields=["description", "updated_at"])
+        note = REDACTED_DESCRIPTION_NOTE.format(reason=reason)
+    elif target == RedactionTarget.PHOTO:
+        photo = ReportPhoto.objects.filter(report=report, pk=photo_id, hidden=False).first()
+        if photo is None:
+            raise ValidationError({"photo_id": REDACT_UNKNOWN_PHOTO.format(photo_id=photo_id)})
+        original_text = ""
+        original_file = photos.file_copy_private(photo.image.name)
+        photos.files_delete_on_commit([photo.image.name, photo.thumbnail.name])
+        photo.hidden = True
+        photo.save(update_fields=["hidden"])
+        note = REDACTED_PHOTO_NOTE.format(reason=reason)
+    else:
+        raise ValidationError({"target": f"Unknown redaction target {target!r}."})
+    event = _event(
+        report,
+        kind=EventKind.REDACTED,
+        actor=actor,
+        old_status=report.status,
+        new_status=report.status,
+        note=note,
+        at=now,
+    )
+    redaction = Redaction(
+        report=report,
+        event=event,
+        target=target,
+        photo=photo,
+        original_text=original_text,
+        original_file=original_file,
+        reason=reason,
+        actor=actor,
+        created_at=now,
+    )
+    redaction.full_clean()
+    redaction.save()
+    return redaction
 
 
 def agency_code_for(area: Area) -> str:

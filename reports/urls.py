@@ -11,7 +11,15 @@ urlpatterns = [
     path("agencies", views.AgencyListView.as_view(), name="agency-list"),
     path("me/reports", views.MyReportListView.as_view(), name="my-report-list"),
     path("reports", views.ReportListCreateView.as_view(), name="report-list"),
+    # Before reports/<code>, so "nearby" is never read as a tracking code.
+    path("reports/nearby", views.ReportNearbyView.as_view(), name="report-nearby"),
     path("reports/<str:code>", views.ReportDetailView.as_view(), name="report-detail"),
+    path("reports/<str:code>/support", views.ReportSupportView.as_view(), name="report-support"),
+    path("reports/<str:code>/confirm", views.ReportConfirmView.as_view(), name="report-confirm"),
+    path(
+        "reports/<str:code>/not-fixed", views.ReportNotFixedView.as_view(), name="report-not-fixed"
+    ),
+    path("reports/<str:code>/redact", views.ReportRedactView.as_view(), name="report-redact"),
     path(
         "reports/<str:code>/transition",
         views.ReportTransitionView.as_view(),

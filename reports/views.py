@@ -5,19 +5,20 @@ Domain errors raised by services become 409/403/422 in reports.exceptions.api_ex
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from reports import selectors, services
+from reports import photos, selectors, services
 from reports.filters import ReportFilter, ReportSpatialFilter
 from reports.models import Report
 from reports.permissions import CanFileReports, IsOfficialOrSupervisor
@@ -25,14 +26,26 @@ from reports.serializers import (
     IDEMPOTENCY_KEY_INVALID,
     AgencySerializer,
     CategorySerializer,
+    ConfirmInput,
+    DuplicateCandidateSerializer,
     ExtendDeadlineInput,
+    NearbyQuery,
+    NearbyReportSerializer,
+    NotFixedInput,
+    RedactInput,
     ReportCreatedSerializer,
     ReportCreateInput,
     ReportDetailSerializer,
     ReportFeatureSerializer,
+    SupportSerializer,
     TransferInput,
     TransitionInput,
     idempotency_key_valid,
+)
+
+ONE_AFTER_PHOTO = "Attach one after photo."
+BODY_TOO_LARGE = (
+    "The request is too large: at most 4 photos of 10 MB each, and 2.5 MB of other fields."
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -99,13 +112,23 @@ class ReportListCreateView(generics.ListAPIView):
         parameters=[IDEMPOTENCY_HEADER],
     )
     def post(self, request: Request) -> Response:
-        data = ReportCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        body = _request_data(request)
+        prepared = _photos_from(request, "photos")
+        data = ReportCreateInput(data=body)
+        if not data.is_valid():
+            errors = dict(data.errors)
+            gps = _first_gps(prepared)
+            if "location" in errors and gps is not None:
+                # On-site report without a location: offer the photo's position to confirm.
+                errors["suggested_location"] = _point_json(gps)
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         fields = {
             "category": data.validated_data["category"],
             "description": data.validated_data["description"],
             "location": data.validated_data.get("location"),
             "accuracy_m": data.validated_data.get("accuracy_m"),
+            "public_identity": data.validated_data["public_identity"],
+            "photos_prepared": prepared,
         }
         key = request.headers.get("Idempotency-Key")
         if key is None:
@@ -114,12 +137,86 @@ class ReportListCreateView(generics.ListAPIView):
             if not idempotency_key_valid(key):
                 raise ValidationError({"Idempotency-Key": IDEMPOTENCY_KEY_INVALID})
             report, created = services.report_create_idempotent(
-                reporter=request.user, key=key, request_hash=data.fingerprint(), **fields
+                reporter=request.user,
+                key=key,
+                request_hash=data.fingerprint([p.digest for p in prepared]),
+                **fields,
             )
-        return Response(
-            ReportCreatedSerializer(report).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        answer = dict(ReportCreatedSerializer(report, context={"request": request}).data)
+        answer["possible_duplicates"] = _possible_duplicates(report)
+        gps = _first_gps(prepared)
+        if report.location is None and gps is not None:
+            # Shown to the reporter in this answer only; the position is never stored.
+            answer["suggested_location"] = _point_json(gps)
+        return Response(answer, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _request_data(request: Request):
+    """`request.data`, answering 413 with a message when the body is over Django's limits."""
+    try:
+        return request.data
+    except (RequestDataTooBig, TooManyFilesSent) as exc:
+        raise PayloadTooLarge(str(exc) or BODY_TOO_LARGE) from exc
+
+
+def _photos_from(request: Request, field: str) -> list[photos.PreparedPhoto]:
+    """Check and re-encode every uploaded photo in `field` before anything is stored."""
+    uploads = request.FILES.getlist(field) if hasattr(request, "FILES") else []
+    if len(uploads) > photos.MAX_PHOTOS:
+        raise ValidationError({field: photos.PHOTO_TOO_MANY})
+    prepared = []
+    for upload in uploads:
+        try:
+            prepared.append(photos.photo_prepare(upload))
+        except photos.PhotoRejected as exc:
+            if exc.too_large:
+                raise PayloadTooLarge({field: [exc.message]}) from exc
+            raise ValidationError({field: [exc.message]}) from exc
+    return prepared
+
+
+def _first_gps(prepared: list[photos.PreparedPhoto]) -> tuple[float, float] | None:
+    return next((p.gps for p in prepared if p.gps is not None), None)
+
+
+def _point_json(lon_lat: tuple[float, float]) -> dict:
+    return {"type": "Point", "coordinates": [lon_lat[0], lon_lat[1]]}
+
+
+def _possible_duplicates(report: Report) -> list[dict]:
+    if report.location is None:
+        return []
+    nearby = selectors.reports_nearby(
+        point=report.location,
+        category=report.category,
+        exclude_id=report.pk,
+        limit=selectors.POSSIBLE_DUPLICATES_LIMIT,
+    )
+    return DuplicateCandidateSerializer(nearby, many=True).data
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = BODY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class ReportNearbyView(APIView):
+    """Open reports of a category within `radius_m` metres (default 250, at most 2000) of
+    lat/lon, nearest first (at most 50): check before filing, and support one instead."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[NearbyQuery], responses=NearbyReportSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        query = NearbyQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        nearby = selectors.reports_nearby(
+            point=query.validated_data["point"],
+            radius_m=query.validated_data["radius_m"],
+            category=query.validated_data.get("category"),
         )
+        return Response(NearbyReportSerializer(nearby, many=True).data)
 
 
 class AgencyListView(generics.ListAPIView):
@@ -187,8 +284,11 @@ class ReportTransitionView(_WorkflowView):
     @extend_schema(request=TransitionInput, responses=ReportDetailSerializer)
     def post(self, request: Request, code: str) -> Response:
         report = self.report(code)
-        data = TransitionInput(data=request.data)
+        data = TransitionInput(data=_request_data(request))
         data.is_valid(raise_exception=True)
+        after = _photos_from(request, "photo")
+        if len(after) > 1:
+            raise ValidationError({"photo": ONE_AFTER_PHOTO})
         report = services.report_transition(
             report=report,
             actor=request.user,
@@ -196,6 +296,7 @@ class ReportTransitionView(_WorkflowView):
             note=data.validated_data.get("note", ""),
             public=data.validated_data["public"],
             duplicate_of=data.validated_data.get("duplicate_of"),
+            after_photo=after[0] if after else None,
         )
         return _detail_response(request, report.tracking_code)
 
@@ -230,5 +331,72 @@ class ReportDeadlineView(_WorkflowView):
             actor=request.user,
             days=data.validated_data["days"],
             reason=data.validated_data["reason"],
+        )
+        return _detail_response(request, report.tracking_code)
+
+
+class ReportSupportView(APIView):
+    """+1 an open report and follow it (signed-in users; idempotent; not your own: 409)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=SupportSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        report = get_object_or_404(selectors.report_by_code(code))
+        count = services.report_support(report=report, user=request.user)
+        return Response(SupportSerializer({"supporters_count": count, "following": True}).data)
+
+
+class ReportConfirmView(APIView):
+    """The reporter or a follower confirms a resolution within 7 days, rating it 1–5; the
+    report closes."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ConfirmInput, responses=ReportDetailSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        report = get_object_or_404(selectors.report_by_code(code))
+        data = ConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.report_confirm(
+            report=report,
+            user=request.user,
+            stars=data.validated_data["rating"],
+            comment=data.validated_data["comment"],
+        )
+        return _detail_response(request, report.tracking_code)
+
+
+class ReportNotFixedView(APIView):
+    """The reporter or a follower says a resolution did not fix it (within 7 days): the
+    report reopens, and it counts against the agency."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=NotFixedInput, responses=ReportDetailSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        report = get_object_or_404(selectors.report_by_code(code))
+        data = NotFixedInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.report_reject_resolution(
+            report=report, user=request.user, comment=data.validated_data["comment"]
+        )
+        return _detail_response(request, report.tracking_code)
+
+
+class ReportRedactView(_WorkflowView):
+    """Hide a description or a photo (the agency's officials, supervisors), with a reason."""
+
+    @extend_schema(request=RedactInput, responses=ReportDetailSerializer)
+    def post(self, request: Request, code: str) -> Response:
+        report = self.report(code)
+        data = RedactInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.report_redact(
+            report=report,
+            actor=request.user,
+            target=data.validated_data["target"],
+            reason=data.validated_data["reason"],
+            photo_id=data.validated_data.get("photo_id"),
         )
         return _detail_response(request, report.tracking_code)
