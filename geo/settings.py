@@ -164,3 +164,74 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# ----- Security, abuse limits and operations (issue 10; owner: geo/middleware.py) -----------
+# Project middleware: metrics time everything (outermost after SecurityMiddleware), the CSP
+# header goes on every answer, and the database-outage, rate-limit and audit layers need the
+# user, so they sit after AuthenticationMiddleware.
+MIDDLEWARE.insert(1, "geo.middleware.MetricsMiddleware")
+MIDDLEWARE.insert(2, "geo.middleware.ContentSecurityPolicyMiddleware")
+_AUTH_MW = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+MIDDLEWARE[_AUTH_MW + 1 : _AUTH_MW + 1] = [
+    "geo.middleware.DatabaseUnavailableMiddleware",
+    "geo.middleware.RateLimitMiddleware",
+    "geo.middleware.AuditMiddleware",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["geo.throttles.RouteThrottle"]
+
+# Rate limits (geo/throttles.py). Routes are "METHOD namespace:url_name"; `user` counts per
+# signed-in user (for sign-in: per username tried), `ip` per client address. Rates are
+# env-overridable: THROTTLE_REPORT_CREATE="20/hour", THROTTLE_REPORT_CREATE_IP="60/hour", ...
+THROTTLE_ENABLED = env.bool("THROTTLE_ENABLED", default=True)
+THROTTLE_CACHE_ALIAS = env.str("THROTTLE_CACHE_ALIAS", default="default")
+THROTTLE_TRUSTED_PROXY_HOPS = env.int("THROTTLE_TRUSTED_PROXY_HOPS", default=0)
+THROTTLE_RULES = {
+    "report_create": {
+        "routes": ["POST reports:report-list", "POST open311:request-list", "POST web:report-new"],
+        "user": env.str("THROTTLE_REPORT_CREATE", default="20/hour"),
+        "ip": env.str("THROTTLE_REPORT_CREATE_IP", default="60/hour"),
+    },
+    "signup": {
+        "routes": ["POST accounts:register", "POST web:signup"],
+        "ip": env.str("THROTTLE_SIGNUP_IP", default="10/hour"),
+    },
+    "signin": {
+        "routes": ["POST accounts:token", "POST web:signin", "POST admin:login"],
+        "user": env.str("THROTTLE_SIGNIN", default="10/hour"),
+        "ip": env.str("THROTTLE_SIGNIN_IP", default="30/hour"),
+    },
+}
+
+# Content-Security-Policy (geo.middleware): inline scripts need nonce="{{ request.csp_nonce }}".
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+CSP_IMG_SRC_EXTRA = env.list("CSP_IMG_SRC_EXTRA", default=[])
+
+# Prometheus text at /metrics (geo.metrics), off unless asked for; optional bearer token.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
+
+LOGGING["loggers"] = {"civicpin.audit": {"handlers": ["console"], "level": "INFO"}}
+
+# HTTPS and cookies: safe production defaults whenever DEBUG is off; each is env-overridable
+# (e.g. SECURE_SSL_REDIRECT=false when a proxy already redirects). Behind a TLS-terminating
+# proxy set SECURE_PROXY_SSL_HEADER_NAME=HTTP_X_FORWARDED_PROTO.
+_PROD = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_PROD)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _PROD else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_PROD)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_PROD)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_PROD)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_PROD)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+if env.str("SECURE_PROXY_SSL_HEADER_NAME", default=""):
+    SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER_NAME"), "https")
+# gis.W001 (GDAL < 3.9 cannot stop a crafted spatial reference from reading files or the
+# network) cannot be fixed on Debian bookworm's GDAL 3.6. Mitigation: user input never reaches
+# GDAL/OGR or GEOSGeometry as text; points are parsed by our own code (json, finite numbers,
+# ranges) into Point(lon, lat, srid=4326), and the admin map widget parses GeoJSON itself.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "gis.W001"]
+# ----- end of the security block ---------------------------------------------------------

@@ -27,3 +27,15 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off_and_fresh_cache(settings):
+    """Rate limits (geo.throttles) are off in tests unless a test switches them on with
+    `settings.THROTTLE_ENABLED = True`; the cache starts empty so no counter or cached answer
+    leaks from one test to the next."""
+    from django.core.cache import caches
+
+    settings.THROTTLE_ENABLED = False
+    for alias in settings.CACHES:
+        caches[alias].clear()
