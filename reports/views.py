@@ -163,7 +163,7 @@ def _photos_from(request: Request, field: str) -> list[photos.PreparedPhoto]:
     """Check and re-encode every uploaded photo in `field` before anything is stored."""
     uploads = request.FILES.getlist(field) if hasattr(request, "FILES") else []
     if len(uploads) > photos.MAX_PHOTOS:
-        raise ValidationError({field: photos.PHOTO_TOO_MANY})
+        raise ValidationError({field: [photos.PHOTO_TOO_MANY]})
     prepared = []
     for upload in uploads:
         try:
@@ -288,7 +288,7 @@ class ReportTransitionView(_WorkflowView):
         data.is_valid(raise_exception=True)
         after = _photos_from(request, "photo")
         if len(after) > 1:
-            raise ValidationError({"photo": ONE_AFTER_PHOTO})
+            raise ValidationError({"photo": [ONE_AFTER_PHOTO]})
         report = services.report_transition(
             report=report,
             actor=request.user,

@@ -136,3 +136,15 @@ def load_hanoi_wards(generation: Generation, level: Level) -> dict[str, Area]:
     Area.objects.bulk_create(areas)
     boundary_services.area_pieces_rebuild(area_ids=[a.pk for a in areas])
     return {a.code: a for a in areas}
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Photos go to a fresh MEDIA_ROOT per test, so "nothing stored" can be checked on disk."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def stored_files(root) -> list:
+    """Every file under MEDIA_ROOT (empty when the directory was never created)."""
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
