@@ -211,7 +211,8 @@ METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=5)
 
-LOGGING["loggers"] = {"civicpin.audit": {"handlers": ["console"], "level": "INFO"}}
+# The audit log (geo/audit.py) goes through the root handlers; route it to durable storage.
+LOGGING.setdefault("loggers", {})["civicpin.audit"] = {"level": "INFO"}
 
 # HTTPS and cookies: safe production defaults whenever DEBUG is off; each is env-overridable
 # (e.g. SECURE_SSL_REDIRECT=false when a proxy already redirects). Behind a TLS-terminating
