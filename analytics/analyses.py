@@ -36,8 +36,8 @@ TOO_MANY_CELLS = (
 TREND_NEEDS_SINCE = "trend windows need a start date: give since"
 TREND_SINCE_NOT_BEFORE_UNTIL = "must be before until (or before now, when until is not given)"
 RATINGS_NOTE = (
-    "satisfied_share is null: citizens' ratings are not recorded yet (they arrive with the "
-    "trust issue); no figure is invented."
+    "satisfied_share is the share of rated reports whose reporter (or, failing them, a "
+    "follower) confirmed the resolution with 4 or 5 stars; null for a unit with no rating."
 )
 GROUPING_NOTES = {
     "agency": "Grouped by the agency handling each report now (after any transfers).",

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from django.db import connection
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Case, Count, F, Max, OuterRef, QuerySet, Subquery, Value, When
 
 from analytics.clusters import MIN_HULL_BUFFER_M, SUMMARY_COLUMNS
 from boundaries.models import Area, Generation
@@ -36,6 +36,7 @@ from reports.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     EventKind,
+    Rating,
     Report,
     ReportEvent,
     Status,
@@ -299,9 +300,22 @@ _PERFORMANCE_SQL = """
     SELECT r.unit, r.unit_name, r.unit_extra, r.kind, r.status,
            (extract(epoch FROM r.created_at) * 1e6)::bigint,
            (extract(epoch FROM r.due_at) * 1e6)::bigint,
-           (extract(epoch FROM r.resolved_at) * 1e6)::bigint
+           (extract(epoch FROM r.resolved_at) * 1e6)::bigint,
+           r.rating
     FROM ({reports}) AS r
 """
+
+
+# A report's rating: its reporter's verdict when they gave one, else the first follower's
+# (reports app: a confirmation closes the report, so there is rarely more than one).
+_report_rating = (
+    Rating.objects.filter(report=OuterRef("pk"))
+    .annotate(
+        by_reporter=Case(When(user_id=OuterRef("reporter_id"), then=Value(0)), default=Value(1))
+    )
+    .order_by("by_reporter", "created_at", "id")
+    .values("stars")[:1]
+)
 
 
 def performance_reports(f: ReportFilter, *, by: str) -> pd.DataFrame:
@@ -335,16 +349,18 @@ def performance_reports(f: ReportFilter, *, by: str) -> pd.DataFrame:
             unit_name=F(unit_fields[1]),
             unit_extra=F(unit_fields[2]),
             kind=F("category__kind"),
+            rating=Subquery(_report_rating),
         )
-        .values("unit", "unit_name", "unit_extra", "kind", "status", *_TIMES)
+        .values("unit", "unit_name", "unit_extra", "kind", "status", *_TIMES, "rating")
     )
     sql, params = narrow.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(_PERFORMANCE_SQL.format(reports=sql), params)
         rows = cursor.fetchall()
     frame = pd.DataFrame(
-        rows, columns=["unit", "unit_name", "unit_extra", "kind", "status", *_TIMES]
+        rows, columns=["unit", "unit_name", "unit_extra", "kind", "status", *_TIMES, "rating"]
     )
+    frame["rating"] = pd.to_numeric(frame["rating"], errors="coerce").astype(float)
     frame = _with_timestamps(frame, _TIMES)
     if by == "area":
         # The same ward code in two generations is two units: key on (code, generation).

@@ -13,7 +13,7 @@ from django.utils import timezone
 from analytics import analyses, clusters, hexgrid, params
 from analytics.selectors import ReportFilter
 from geo.crs import METRIC, transformer
-from reports.models import Category, Report, ReportEvent, Status
+from reports.models import Category, Rating, Report, ReportEvent, Status
 from tests.analytics.db import reports_bulk_create, user_with_roles
 from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
 from tests.factories.reports import AgencyFactory, ReportFactory
@@ -108,6 +108,10 @@ def known_mix(city):
         for agency, days_ago, due_in, hours, status, extra in rows
     ]
     original, moved = made[4], made[6]
+    # Ratings: the reporter's verdict counts before a follower's (4, not 1), then a 2.
+    Rating.objects.create(report=made[0], user=reporter, stars=4)
+    Rating.objects.create(report=made[0], user=user_with_roles("citizen"), stars=1)
+    Rating.objects.create(report=made[1], user=reporter, stars=2)
     _report(
         reporter=reporter,
         agency=a,
@@ -150,14 +154,15 @@ def test_performance_by_agency_gives_every_figure_of_a_known_mix(known_mix, supe
         "open": 2,
         "overdue": 1,
         "median_hours_to_resolve": pytest.approx(48.0),
-        "rated": None,
-        "satisfied_share": None,
+        "rated": 2,
+        "satisfied_share": pytest.approx(1 / 2),
         "transfers_out": 1,
         "rank": 1,
     }
     assert (b["unit"], b["received"], b["rank"], b["transfers_out"]) == ("ubnd-b", 1, None, 0)
+    assert (b["rated"], b["satisfied_share"]) == (0, None)  # no rating: null, never invented
     assert "at least 5 reports" in body["meta"]["ranking"]
-    assert "ratings are not recorded yet" in body["meta"]["satisfied_share"]
+    assert "4 or 5 stars" in body["meta"]["satisfied_share"]
     assert body["parameters"]["min_sample"] == 5
 
 
