@@ -1,5 +1,7 @@
 """Top-level URL map: each app owns its own routes below these prefixes."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,6 +19,9 @@ urlpatterns = [
     path("tiles/", include("tiles.urls")),
     path("api/v1/analytics/", include("analytics.urls")),
     path("open311/v2/", include("open311.urls")),
+    # Uploaded photos: Django serves MEDIA_URL only with DEBUG on (static() is empty
+    # otherwise); in production the web server or the object store serves them.
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
     # The web pages last, so they never shadow /api/, /tiles/, /admin/, /healthz, /open311/.
     path("", include("web.urls")),
 ]
