@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-CASES = ("routing", "lookup")
+CASES = ("routing", "creation", "lookup", "tiles", "listing", "analytics")
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     work = workload.generate(wards, n)
     with connection.cursor() as cursor:
         db.copy_points(cursor.cursor, "bench_points", work)
-    print(f"loaded in {time.perf_counter() - start:.1f} s")
+    reports = setup_data.ensure_reports(work, generation=generation, level=level)
+    print(f"loaded {reports:,} reports in {time.perf_counter() - start:.1f} s")
 
     results = Results(scale=args.scale)
     if "routing" in args.only:
@@ -72,11 +73,32 @@ def main(argv: list[str] | None = None) -> int:
             generation_id=generation.id,
             repeat=args.repeat,
         )
+    if "creation" in args.only:
+        from bench.cases import creation, lookup
+
+        print("case: report creation over HTTP")
+        lookup.ensure_points(work)
+        creation.run(results, workload=work, generation_id=generation.id, seconds=args.seconds)
     if "lookup" in args.only:
         from bench.cases import lookup
 
         print("case: point lookup")
         lookup.run(results, workload=work, generation_id=generation.id, seconds=args.seconds)
+    if "tiles" in args.only:
+        from bench.cases import tiles
+
+        print("case: tiles")
+        tiles.run(results, seconds=args.seconds)
+    if "listing" in args.only:
+        from bench.cases import listing
+
+        print("case: GeoJSON list")
+        listing.run(results, repeat=args.repeat)
+    if "analytics" in args.only:
+        from bench.cases import analytics
+
+        print("case: analytics")
+        analytics.run(results, repeat=args.repeat)
     results.write(args.out)
     print(f"wrote {args.out}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -9,13 +10,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+# Every load runs at the same concurrency: one client per core, as many as the server has
+# workers (gunicorn workers = cores). Against pgbench this compares like with like: the same
+# number of statements in PostgreSQL at once, so a ratio measures the platform's own cost
+# rather than queueing in front of two sync workers.
+CONCURRENCY = os.cpu_count() or 2
+
 WRK_REPORT = """
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d errors=%d duration_us=%d p50_us=%d p99_us=%d\\n",
+  io.write(string.format(
+    "RESULT requests=%d errors=%d duration_us=%d p50_us=%d p95_us=%d p99_us=%d\\n",
     summary.requests,
     summary.errors.status + summary.errors.connect + summary.errors.read +
       summary.errors.write + summary.errors.timeout,
-    summary.duration, latency:percentile(50), latency:percentile(99)))
+    summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
 
@@ -28,6 +36,7 @@ class Load:
     errors: int
     seconds: float
     p50_ms: float
+    p95_ms: float
     p99_ms: float
 
     @property
@@ -35,7 +44,10 @@ class Load:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def describe(self) -> str:
-        return f"{self.rate:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"
+        return (
+            f"{self.rate:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
+            f"p99 {self.p99_ms:.1f} ms"
+        )
 
 
 def require(tool: str) -> str:
@@ -45,7 +57,14 @@ def require(tool: str) -> str:
     return path
 
 
-def wrk(url: str, lua: str, *, seconds: int = 10, connections: int = 8, threads: int = 2) -> Load:
+def wrk(
+    url: str,
+    lua: str,
+    *,
+    seconds: int = 10,
+    connections: int = CONCURRENCY,
+    threads: int = CONCURRENCY,
+) -> Load:
     """Run wrk with a Lua script (which must not define `done`; ours is appended)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua + WRK_REPORT)
@@ -67,41 +86,43 @@ def wrk(url: str, lua: str, *, seconds: int = 10, connections: int = 8, threads:
     ).stdout
     Path(script.name).unlink()
     match = re.search(
-        r"RESULT requests=(\d+) errors=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+)", output
+        r"RESULT requests=(\d+) errors=(\d+) duration_us=(\d+) p50_us=(\d+) p95_us=(\d+) "
+        r"p99_us=(\d+)",
+        output,
     )
     if not match:
         raise RuntimeError(f"could not read wrk's output:\n{output}")
-    requests, errors, duration, p50, p99 = (int(g) for g in match.groups())
-    return Load(requests, errors, duration / 1e6, p50 / 1e3, p99 / 1e3)
+    requests, errors, duration, p50, p95, p99 = (int(g) for g in match.groups())
+    return Load(requests, errors, duration / 1e6, p50 / 1e3, p95 / 1e3, p99 / 1e3)
 
 
-def pgbench(dburl: str, sql: str, *, seconds: int = 10, clients: int = 8, jobs: int = 2) -> Load:
-    """Run pgbench with one custom script; latency percentiles come from its per-run log."""
+def pgbench(
+    dburl: str,
+    sql: str | list[str],
+    *,
+    seconds: int = 10,
+    clients: int = CONCURRENCY,
+    jobs: int = CONCURRENCY,
+    protocol: str = "prepared",
+) -> Load:
+    """Run pgbench with custom scripts (picked at random, equally); latencies from its log."""
+    scripts = [sql] if isinstance(sql, str) else sql
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "script.sql"
-        script.write_text(sql)
-        output = subprocess.run(
-            [
-                require("pgbench"),
-                "-n",
-                "-M",
-                "prepared",
-                f"-c{clients}",
-                f"-j{jobs}",
-                f"-T{seconds}",
-                "-l",
-                "--log-prefix",
-                str(Path(tmp) / "log"),
-                "-f",
-                str(script),
-                dburl,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=seconds + 60,
-            cwd=tmp,
-        ).stdout
+        files = []
+        for i, text in enumerate(scripts):
+            path = Path(tmp) / f"script{i}.sql"
+            path.write_text(text)
+            files += ["-f", str(path)]
+        command = [
+            require("pgbench"), "-n", "-M", protocol, f"-c{clients}", f"-j{jobs}",
+            f"-T{seconds}", "-l", "--log-prefix", str(Path(tmp) / "log"), *files, dburl,
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=seconds + 60, cwd=tmp
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"pgbench failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        output = done.stdout
         latencies = sorted(
             int(line.split()[2])
             for log in Path(tmp).glob("log*")
@@ -115,4 +136,11 @@ def pgbench(dburl: str, sql: str, *, seconds: int = 10, clients: int = 8, jobs: 
     count = int(match.group(1))
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1e3  # noqa: E731
     seconds_used = count / float(tps.group(1))
-    return Load(count, int(failed.group(1)) if failed else 0, seconds_used, pick(0.5), pick(0.99))
+    return Load(
+        count,
+        int(failed.group(1)) if failed else 0,
+        seconds_used,
+        pick(0.5),
+        pick(0.95),
+        pick(0.99),
+    )

@@ -37,7 +37,8 @@ def _wrk_script(points: list[tuple[float, float]]) -> str:
     )
 
 
-def run(results: Results, *, workload, generation_id: int, seconds: int) -> None:
+def ensure_points(workload) -> list[tuple[float, float]]:
+    """The first SAMPLE workload points, also as a table pgbench scripts draw from."""
     points = list(zip(workload.lon[:SAMPLE], workload.lat[:SAMPLE], strict=True))
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_lookup_points")
@@ -48,6 +49,11 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
             "INSERT INTO bench_lookup_points VALUES (%s, %s, %s)",
             [(i + 1, float(lon), float(lat)) for i, (lon, lat) in enumerate(points)],
         )
+    return points
+
+
+def run(results: Results, *, workload, generation_id: int, seconds: int) -> None:
+    points = ensure_points(workload)
     sql = loadgen.pgbench(db.libpq_url(), _sql_for_pgbench(generation_id), seconds=seconds)
     with server.gunicorn(db.BENCH_DATABASE_URL) as base:
         http = loadgen.wrk(base + "/", _wrk_script(points), seconds=seconds)

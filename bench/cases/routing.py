@@ -1,7 +1,8 @@
 """Case 1: route every point of the workload to its ward, three ways.
 
 - ours: the project's bulk routing path (reports.routing), which re-routes open reports when
-  a new generation is activated;
+  a new generation is activated: its routing statement over every report (rolled back), and
+  the whole re-route with its writes over the open ones;
 - PostGIS: a plain join of the points against the subdivided pieces, the database's limit;
 - shapely: an STRtree over the same pieces and a vectorised contains_xy over candidate pairs,
   the in-memory limit with the data already in Python.
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from django.db import connection
+from django.db import connection, transaction
 
 from bench.harness import Results, Row, measure
+from reports import routing
+from reports.models import Status
 
 # The plain PostGIS join: for each point the piece that covers it, ties to the smaller code,
 # exactly the rule the project's lookup applies.
@@ -56,6 +59,12 @@ def shapely_route(pieces: np.ndarray, owners: np.ndarray, lon: np.ndarray, lat: 
     return result
 
 
+def _open_count() -> int:
+    from reports.models import Report
+
+    return Report.objects.open().exclude(location=None).count()
+
+
 def run(results: Results, *, workload, level_id: int, generation_id: int, repeat: int) -> None:
     n = len(workload)
     owners, pieces = _pieces(level_id, generation_id)
@@ -66,26 +75,66 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
             cursor.execute(POSTGIS_JOIN, params)
             return cursor.fetchone()[0]
 
+    def ours() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                routing._REROUTE_COVERED_SQL,
+                {"generation": generation_id, "open": [str(v) for v in Status.values]},
+            )
+            transaction.set_rollback(True)
+
+    def reroute() -> None:
+        from boundaries.models import Generation
+
+        with transaction.atomic():
+            routing.reroute_open_reports(generation=Generation.objects.get(pk=generation_id))
+            transaction.set_rollback(True)
+
     routed_sql = postgis()
     routed_mem = int((shapely_route(pieces, owners, workload.lon, workload.lat) > 0).sum())
+    ours_stats = measure(ours, repeat=repeat)
     sql_stats = measure(postgis, repeat=repeat)
     mem_stats = measure(
         lambda: shapely_route(pieces, owners, workload.lon, workload.lat), repeat=repeat
     )
     rate = lambda stats: f"{n / stats.median:,.0f} pts/s"  # noqa: E731
+    open_reports = _open_count()
+    reroute_stats = measure(reroute, repeat=repeat)
+    ours_text = f"{rate(ours_stats)}; {ours_stats.describe()}"
     results.add(
         Row(
-            case=f"Bulk routing, PostGIS join on pieces ({n:,} points)",
-            ours=f"{rate(sql_stats)}; {sql_stats.describe()}",
+            case=f"Bulk routing of {n:,} reports (reports.routing)",
+            ours=ours_text,
             reference=f"{rate(mem_stats)}; {mem_stats.describe()}",
             reference_name="shapely STRtree + contains_xy",
-            ratio=sql_stats.median / mem_stats.median,
-            note=f"routed {routed_sql:,} (SQL) vs {routed_mem:,} (shapely)",
+            ratio=ours_stats.median / mem_stats.median,
+            target="≤ 1.5×",
+        )
+    )
+    results.add(
+        Row(
+            case=f"Bulk routing of {n:,} reports (reports.routing)",
+            ours=ours_text,
+            reference=f"{rate(sql_stats)}; {sql_stats.describe()}",
+            reference_name="plain PostGIS join on the pieces",
+            ratio=ours_stats.median / sql_stats.median,
+        )
+    )
+    results.add(
+        Row(
+            case=f"Re-route on activation, {open_reports:,} open reports with writes",
+            ours=f"{open_reports / reroute_stats.median:,.0f} reports/s; "
+            f"{reroute_stats.describe()}",
+            reference=f"{rate(sql_stats)}",
+            reference_name="plain PostGIS join (routing only)",
+            ratio=(reroute_stats.median / open_reports) / (sql_stats.median / n),
         )
     )
     results.read(
         "Bulk routing",
-        f"{len(pieces):,} subdivided pieces. Both paths agree on {min(routed_sql, routed_mem):,} "
-        f"of {n:,} points. The database pays per-row executor and index-probe overhead that "
-        "the vectorised in-memory pass does not.",
+        f"{len(pieces):,} subdivided pieces. The plain join and shapely agree on "
+        f"{min(routed_sql, routed_mem):,} of {n:,} points. The database pays per-row executor "
+        "and index-probe overhead that the vectorised in-memory pass does not; the project's "
+        "statement adds a level join for its lowest-level-first order and writes a temporary "
+        "table. A re-route also updates each report and inserts its event.",
     )

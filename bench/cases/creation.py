@@ -1,0 +1,159 @@
+"""Case 2: report creation over HTTP against pgbench running the same insert-and-route SQL.
+
+wrk sends realistic authenticated POSTs: a citizen's token, a category, a Vietnamese
+description, a point inside Hanoi and a fresh Idempotency-Key, as the mobile app does. The
+reference does what the service does in one transaction, in SQL: find the ward, its agency,
+insert the report, its "created" event and the idempotency key.
+"""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import psycopg.sql
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from bench import db, loadgen, server, setup_data
+from bench.cases.lookup import SAMPLE
+from bench.harness import Results, Row
+from reports.models import Category
+
+DESCRIPTION = "Rác thải sinh hoạt đổ trộm ở đầu ngõ, bốc mùi, chưa được thu gom."
+
+# The service's writes, in SQL: route (lowest-level covering area, its agency), insert the
+# report, its public "created" event and the idempotency key, in one transaction.
+INSERT_AND_ROUTE = """\\set id random(1, {sample})
+\\set user random(1, {users})
+\\set cat random(1, {categories})
+WITH pt AS (
+    SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g FROM bench_lookup_points WHERE id = :id
+), best AS (
+    SELECT a.id AS area_id FROM boundaries_areapiece AS p
+    JOIN boundaries_area AS a ON a.id = p.area_id
+    JOIN boundaries_level AS l ON l.id = a.level_id, pt
+    WHERE p.geom && pt.g AND ST_Covers(p.geom, pt.g)
+      AND a.generation_low_id <= {generation} AND a.generation_high_id >= {generation}
+    ORDER BY l.rank DESC, a.code LIMIT 1
+), ag AS (
+    SELECT agency_id FROM reports_agency_areas AS aa JOIN best USING (area_id)
+    ORDER BY agency_id LIMIT 1
+), ins AS (
+    INSERT INTO reports_report (
+        tracking_code, description, location, accuracy_m, status, created_at, updated_at,
+        due_at, transfers_count, agency_id, area_id, category_id, generation_id, reporter_id
+        {extra_columns})
+    SELECT upper(substr(md5(random()::text || clock_timestamp()::text), 1, 10)),
+           '{description}', pt.g, 12, 'received', now(), now(), now() + interval '3 days', 0,
+           ag.agency_id, best.area_id, (ARRAY[{category_ids}])[:cat], {generation},
+           (ARRAY[{user_ids}])[:user] {extra_values}
+    FROM pt, best, ag
+    RETURNING id, reporter_id
+), ev AS (
+    INSERT INTO reports_reportevent
+        (report_id, actor_id, kind, old_status, new_status, note, public, created_at)
+    SELECT id, reporter_id, 'created', '', 'received', '', TRUE, now() FROM ins
+)
+INSERT INTO reports_idempotencykey (key, request_hash, created_at, user_id, report_id)
+SELECT md5(random()::text), md5(random()::text), now(), reporter_id, id FROM ins;
+"""
+
+
+def _wrk_script(tokens: list[str], categories: list[str], points) -> str:
+    lua_tokens = ",".join(f'"{t}"' for t in tokens)
+    lua_categories = ",".join(f'"{c}"' for c in categories)
+    lua_points = ",".join(f"{{{lon:.6f},{lat:.6f}}}" for lon, lat in points)
+    return (
+        f"local tokens = {{{lua_tokens}}}\n"
+        f"local categories = {{{lua_categories}}}\n"
+        f"local points = {{{lua_points}}}\n"
+        # A Lua long string holding the description already encoded as a JSON string.
+        f"local description = [[{json.dumps(DESCRIPTION, ensure_ascii=False)}]]\n"
+        "local counter = 0\n"
+        "request = function()\n"
+        "  counter = counter + 1\n"
+        "  local p = points[math.random(#points)]\n"
+        '  local body = string.format(\'{"category": "%s", "description": %s, '
+        '"location": {"type": "Point", "coordinates": [%.6f, %.6f]}, "accuracy_m": 12}\', '
+        "categories[math.random(#categories)], description, p[1], p[2])\n"
+        "  local headers = {}\n"
+        '  headers["Content-Type"] = "application/json"\n'
+        '  headers["Authorization"] = "Token " .. tokens[math.random(#tokens)]\n'
+        '  headers["Idempotency-Key"] = string.format("bench-%d-%d-%d", os.time(), '
+        "math.random(1e9), counter)\n"
+        '  return wrk.format("POST", "/api/v1/reports", headers, body)\n'
+        "end\n"
+    )
+
+
+def _cleanup(max_id: int) -> None:
+    """Remove what the case created, so the workload's reports stay as they were."""
+    with connection.cursor() as cursor:
+        for table in ("reports_reportevent", "reports_idempotencykey"):
+            cursor.execute(f"DELETE FROM {table} WHERE report_id > %s", [max_id])
+        cursor.execute("DELETE FROM reports_report WHERE id > %s", [max_id])
+
+
+def run(results: Results, *, workload, generation_id: int, seconds: int) -> None:
+    tokens = list(
+        Token.objects.filter(user__username__startswith="bench.citizen.").values_list(
+            "key", flat=True
+        )
+    )
+    categories = list(
+        Category.objects.filter(active=True, kind="on_site").values_list("code", "id")
+    )
+    points = list(zip(workload.lon[:SAMPLE], workload.lat[:SAMPLE], strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_report")
+        (max_id,) = cursor.fetchone()
+    user_ids = list(Token.objects.filter(key__in=tokens).values_list("user_id", flat=True))
+    given = {
+        "tracking_code", "description", "location", "accuracy_m", "status", "created_at",
+        "updated_at", "due_at", "transfers_count", "agency_id", "area_id", "category_id",
+        "generation_id", "reporter_id",
+    }  # fmt: skip
+    extra = setup_data.report_column_defaults(given)
+    with psycopg.connect(db.libpq_url()) as conn:
+        literals = [psycopg.sql.Literal(v).as_string(conn) for _, v in extra]
+    sql = INSERT_AND_ROUTE.format(
+        extra_columns="".join(f", {column}" for column, _ in extra),
+        extra_values="".join(f", {literal}" for literal in literals),
+        sample=SAMPLE,
+        users=len(user_ids),
+        categories=len(categories),
+        generation=int(generation_id),
+        description=DESCRIPTION.replace("'", "''"),
+        category_ids=",".join(str(i) for _, i in categories),
+        user_ids=",".join(str(i) for i in user_ids),
+    )
+    try:
+        reference = loadgen.pgbench(db.libpq_url(), sql, seconds=seconds)
+        # Rate limits protect the city from abuse, not from its own benchmark.
+        env = {"THROTTLE_ENABLED": "false"}
+        with server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base:
+            http = loadgen.wrk(
+                base + "/",
+                _wrk_script(tokens, [c for c, _ in categories], points),
+                seconds=seconds,
+            )
+    finally:
+        _cleanup(max_id)
+    results.add(
+        Row(
+            case="Report creation, `POST /api/v1/reports`",
+            ours=http.describe() + (f", {http.errors} non-2xx" if http.errors else ""),
+            reference=reference.describe(),
+            reference_name="pgbench, same insert-and-route SQL",
+            ratio=reference.rate / http.rate if http.rate else None,
+            target="≥ 0.3× the SQL rate (ratio ≤ 3.3×)",
+        )
+    )
+    results.read(
+        "Report creation",
+        "Per request the endpoint authenticates the token, validates the body, runs the "
+        "point lookup and the routing decision as separate queries, computes the working-day "
+        "deadline, and writes the report, its event and its idempotency key; the SQL "
+        "reference does the writes and the lookup in one round trip.",
+    )
