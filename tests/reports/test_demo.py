@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 
 from reports import demo
-from reports.models import Membership, Report, ReportEvent, Status
+from reports.models import Follow, Membership, Rating, Report, ReportEvent, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,14 @@ def test_the_demo_builds_reports_with_consistent_histories_and_runs_idempotently
     official = get_user_model().objects.get(username="canbo.00001")
     assert official.check_password(demo.PASSWORDS["official"])
     assert Membership.objects.get(user=official).agency == city.west_agency
+
+    # Supporters on some reports, and a realistic satisfied share (ratings of 4 or 5).
+    assert Follow.objects.filter(supports=True).exists()
+    assert not Follow.objects.filter(report__reporter=F("user")).exists()
+    stars = list(Rating.objects.values_list("stars", flat=True))
+    assert len(stars) > 0.4 * reports.filter(status=Status.CLOSED).count()
+    assert 0.5 < sum(s >= 4 for s in stars) / len(stars) < 0.7
+    assert not Rating.objects.exclude(report__status=Status.CLOSED).exists()
 
     again = demo.load_demo_reports()
     assert "already present" in again

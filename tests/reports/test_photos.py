@@ -231,3 +231,18 @@ def test_an_official_attaches_an_after_photo_when_resolving(
     stored = ReportPhoto.objects.get(report=report)
     assert stored.uploaded_by == west_official
     assert dict(_open_stored(stored.image.name).getexif()) == {}
+
+
+def test_a_body_over_the_form_field_limit_gets_413_with_a_message(
+    city, citizen, api_client, media_root, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client_for(api_client, citizen).post(
+        REPORTS,
+        form(description="Rác " * 5_000, photos=[upload("a.jpg", phone_jpeg())]),
+        format="multipart",
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"]
+    assert not Report.objects.exists()
+    assert stored_files(media_root) == []
