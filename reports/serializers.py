@@ -183,6 +183,21 @@ class ReportCreateInput(serializers.Serializer):
         return hashlib.sha256(encoded).hexdigest()
 
 
+class ReportCreateForm(ReportCreateInput):
+    """The multipart/form-data shape of filing (documentation): `location` is GeoJSON text,
+    `photos` a repeatable file field, checked by reports.photos (not by this serializer)."""
+
+    location = serializers.CharField(
+        required=False, help_text='GeoJSON text: {"type": "Point", "coordinates": [lon, lat]}'
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=4,
+        help_text="Up to 4 photos of 10 MB: JPEG, PNG, WebP or HEIC.",
+    )
+
+
 class TransitionInput(serializers.Serializer):
     to_status = StatusChoiceField()
     note = serializers.CharField(max_length=services.NOTE_MAX, required=False, allow_blank=True)

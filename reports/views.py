@@ -34,6 +34,7 @@ from reports.serializers import (
     NotFixedInput,
     RedactInput,
     ReportCreatedSerializer,
+    ReportCreateForm,
     ReportCreateInput,
     ReportDetailSerializer,
     ReportFeatureSerializer,
@@ -107,7 +108,10 @@ class ReportListCreateView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="reports_create",
-        request=ReportCreateInput,
+        request={
+            "application/json": ReportCreateInput,
+            "multipart/form-data": ReportCreateForm,
+        },
         responses={201: ReportCreatedSerializer, 200: ReportCreatedSerializer},
         parameters=[IDEMPOTENCY_HEADER],
     )
