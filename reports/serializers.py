@@ -18,6 +18,7 @@ from django.contrib.gis.geos import Point
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo.crs import WGS84
@@ -198,10 +199,17 @@ class ReportCreateForm(ReportCreateInput):
     )
 
 
+class DefaultTrueBooleanField(serializers.BooleanField):
+    """A boolean whose default also holds in a form: DRF reads a checkbox absent from
+    multipart data as False, which would make a resolution with an after photo internal."""
+
+    default_empty_html = empty
+
+
 class TransitionInput(serializers.Serializer):
     to_status = StatusChoiceField()
     note = serializers.CharField(max_length=services.NOTE_MAX, required=False, allow_blank=True)
-    public = serializers.BooleanField(default=True)
+    public = DefaultTrueBooleanField(default=True)
     duplicate_of = serializers.CharField(max_length=32, required=False)
 
     def validate_note(self, value: str) -> str:

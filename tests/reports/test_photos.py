@@ -227,6 +227,7 @@ def test_an_official_attaches_an_after_photo_when_resolving(
     assert response.status_code == 200, response.content
     properties = response.json()["properties"]
     assert properties["status"] == "resolved"
+    assert properties["timeline"][-1]["public"] is True  # a form without `public` is public
     assert [p["kind"] for p in properties["photos"]] == ["after"]
     stored = ReportPhoto.objects.get(report=report)
     assert stored.uploaded_by == west_official
