@@ -23,7 +23,7 @@ from django.core.management import CommandError, call_command
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -64,6 +64,16 @@ def js_texts() -> dict[str, str]:
         "need_comment": _("Tell us what is still wrong."),
         "rated": _("Rated %s of 5."),
     }
+
+
+def optional_api_url(name: str, **kwargs: str) -> str | None:
+    """The URL of an API route that may not be deployed yet (the citizens'-trust endpoints:
+    nearby, support, confirm, not-fixed), or None: a page then leaves the feature out instead
+    of calling a URL that answers 404."""
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -121,8 +131,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     config = {
         **_tiles_config({}),
         "create_url": reverse("reports:report-list"),
-        "nearby_url": reverse("reports:report-list") + "/nearby",
-        "support_url": reverse("reports:report-list") + "/CODE/support",
+        "nearby_url": optional_api_url("reports:report-nearby"),
+        "support_url": optional_api_url("reports:report-support", code="CODE"),
         "max_photos": 4,
     }
     return _page(
@@ -153,8 +163,12 @@ def report_page(request: HttpRequest, code: str) -> HttpResponse:
             "overdue": report.is_overdue(),
             "page_config": {
                 "detail_url": api_url,
-                "confirm_url": f"{api_url}/confirm",
-                "not_fixed_url": f"{api_url}/not-fixed",
+                "confirm_url": optional_api_url(
+                    "reports:report-confirm", code=report.tracking_code
+                ),
+                "not_fixed_url": optional_api_url(
+                    "reports:report-not-fixed", code=report.tracking_code
+                ),
                 "signed_in": request.user.is_authenticated,
             },
         },

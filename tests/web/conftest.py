@@ -7,8 +7,10 @@ reports so every test builds it afresh in a second or two.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -73,11 +75,20 @@ class Guard:
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     sync_api = pytest.importorskip("playwright.sync_api")
-    from pathlib import Path
-
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API keeps an asyncio loop in this thread, which makes Django refuse
+    # ORM calls from the test itself; they are ordinary synchronous calls, so allow them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    # Django keeps connections per thread *or* per asyncio context; once Playwright's loop
+    # runs here, `connections` hands out fresh objects that lack the test database's
+    # serialized contents, and serialized_rollback would silently restore nothing.
+    serialized = getattr(connections["default"], "_test_serialized_contents", None)
     with sync_api.sync_playwright() as playwright:
+        if serialized is not None:
+            connections["default"]._test_serialized_contents = serialized
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
