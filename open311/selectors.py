@@ -11,12 +11,20 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from open311.models import ApiClient, Open311Request, ServiceAttribute
 from reports import selectors as report_selectors
-from reports.models import OPEN_STATUSES, Category, EventKind, ReportEvent, Status
+from reports.models import (
+    OPEN_STATUSES,
+    Category,
+    EventKind,
+    PhotoKind,
+    ReportEvent,
+    ReportPhoto,
+    Status,
+)
 
 # GeoReport v2: without dates, the most recent 90 days; at most 1000 requests per answer.
 DEFAULT_WINDOW = dt.timedelta(days=90)
@@ -88,25 +96,46 @@ _REQUEST_FIELDS = (
     "agency__name_en",
     "open311_request__address_string",
     "status_note",
+    "photo",
 )
 
 
-def _with_status_note(reports: QuerySet) -> QuerySet:
-    """Annotate the note of the latest public status change (one subquery, no N+1)."""
+def _with_note_and_photo(reports: QuerySet) -> QuerySet:
+    """Annotate the note of the latest public status change and the file name of the photo
+    to answer as media_url: the first visible "before" photo (what the problem looked like),
+    else the first visible one. Redacted (hidden) photos never qualify. Two subqueries, so
+    the list costs the same queries for one request or a thousand.
+    """
     latest = (
         ReportEvent.objects.filter(report=OuterRef("pk"), public=True, kind=EventKind.TRANSITION)
         .exclude(note="")
         .order_by("-created_at", "-id")
         .values("note")[:1]
     )
-    return reports.annotate(status_note=Subquery(latest))
+    photo = (
+        ReportPhoto.objects.filter(report=OuterRef("pk"), hidden=False)
+        .order_by(
+            Case(When(kind=PhotoKind.BEFORE, then=Value(0)), default=Value(1)),
+            "created_at",
+            "id",
+        )
+        .values("image")[:1]
+    )
+    return reports.annotate(status_note=Subquery(latest), photo=Subquery(photo))
+
+
+def photo_url(name: str | None) -> str | None:
+    """The public (storage) URL of a stored photo file name, relative to the site."""
+    if not name:
+        return None
+    return ReportPhoto._meta.get_field("image").storage.url(name)
 
 
 def request_rows_by_codes(codes: list[str]) -> list[dict]:
     """Public service requests with these tracking codes (normalised), newest first."""
     normalised = [report_selectors.tracking_code_normalise(c) for c in codes]
     reports = report_selectors.report_list_public().filter(tracking_code__in=normalised)
-    return list(_with_status_note(reports).values(*_REQUEST_FIELDS)[:MAX_REQUESTS])
+    return list(_with_note_and_photo(reports).values(*_REQUEST_FIELDS)[:MAX_REQUESTS])
 
 
 @dataclass(frozen=True)
@@ -138,7 +167,7 @@ def request_rows(filters: RequestFilter) -> list[dict]:
         reports = reports.filter(category__in=filters.categories)
     if filters.statuses is not None:
         reports = reports.filter(status__in=filters.statuses)
-    return list(_with_status_note(reports).values(*_REQUEST_FIELDS)[:MAX_REQUESTS])
+    return list(_with_note_and_photo(reports).values(*_REQUEST_FIELDS)[:MAX_REQUESTS])
 
 
 def request_by_token(token: str) -> Open311Request | None:

@@ -133,8 +133,10 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     return respond(fmt, "service_definition", content)
 
 
-def _request(row: dict, english: bool) -> dict:
+def _request(row: dict, request: HttpRequest) -> dict:
     """One service request in the spec's fields, from a public row (no personal data)."""
+    english = _english(request)
+    photo = selectors.photo_url(row["photo"])
     label = _STATUS_LABELS.get(row["status"], row["status"])
     note = row["status_note"]
     location = row["location"]
@@ -157,8 +159,8 @@ def _request(row: dict, english: bool) -> dict:
         "zipcode": "",
         "lat": location.y if location is not None else None,
         "long": location.x if location is not None else None,
-        # Reports have no photos yet; client media_url references are never republished.
-        "media_url": "",
+        # Our own re-encoded photo; a client's media_url reference is never republished.
+        "media_url": request.build_absolute_uri(photo) if photo else "",
     }
 
 
@@ -167,13 +169,12 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public service requests by id or by filters. POST: file one (api_key needed)."""
     if request.method == "POST":
         return _request_create(request, fmt)
-    english = _english(request)
     ids = inputs.request_ids_parse(request.GET)
     if ids is not None:
         rows = selectors.request_rows_by_codes(ids)
     else:
         rows = selectors.request_rows(inputs.request_filter_parse(request.GET))
-    return respond(fmt, "service_requests", [_request(row, english) for row in rows])
+    return respond(fmt, "service_requests", [_request(row, request) for row in rows])
 
 
 def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -210,7 +211,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
     rows = selectors.request_rows_by_codes([request_id])
     if not rows:
         raise not_found(errors.UNKNOWN_REQUEST.format(id=request_id[:64]))
-    return respond(fmt, "service_requests", [_request(rows[0], _english(request))])
+    return respond(fmt, "service_requests", [_request(rows[0], request)])
 
 
 @open311_view("GET")

@@ -293,3 +293,34 @@ def test_the_request_list_costs_the_same_queries_for_one_report_or_many(city, cl
     with CaptureQueriesContext(connection) as six:
         assert len(codes(client.get(f"{REQUESTS}.json"))) == 6
     assert len(six) == len(one)
+
+
+def test_media_url_is_our_first_visible_before_photo_and_never_a_redacted_one(city, client):
+    from reports.models import ReportPhoto
+
+    filed = report(city)
+
+    def photo(name: str, kind: str, hidden: bool = False) -> ReportPhoto:
+        return ReportPhoto.objects.create(
+            report=filed,
+            kind=kind,
+            image=f"reports/photos/{name}.jpg",
+            thumbnail=f"reports/photos/{name}-thumb.jpg",
+            width=800,
+            height=600,
+            hidden=hidden,
+        )
+
+    def media_url() -> str:
+        (answer,) = client.get(f"{REQUESTS}/{filed.tracking_code}.json").json()
+        return answer["media_url"]
+
+    assert media_url() == ""
+    photo("after1", "after")
+    assert media_url() == "http://testserver/media/reports/photos/after1.jpg"
+    hidden = photo("before-hidden", "before", hidden=True)
+    assert media_url() == "http://testserver/media/reports/photos/after1.jpg"
+    photo("before1", "before")
+    assert media_url() == "http://testserver/media/reports/photos/before1.jpg"
+    ReportPhoto.objects.exclude(pk=hidden.pk).update(hidden=True)
+    assert media_url() == ""
