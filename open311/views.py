@@ -40,18 +40,20 @@ _STATUS_LABELS = dict(Status.choices)
 
 
 def open311_view(*methods: str) -> Callable:
-    """Allow `methods`, answer Open311Error in the spec's format, and exempt from CSRF."""
+    """Allow `methods` (and HEAD with GET), answer Open311Error in the spec's format, and
+    exempt from CSRF."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args, fmt: str = "xml", **kwargs) -> HttpResponse:
-            if request.method not in methods:
+            allowed = (*methods, "HEAD") if "GET" in methods else methods
+            if request.method not in allowed:
                 message = errors.METHOD_NOT_ALLOWED.format(
-                    method=request.method, allowed=", ".join(methods)
+                    method=request.method, allowed=", ".join(allowed)
                 )
                 response = respond_errors(fmt, 405, [message])
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
@@ -169,6 +171,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public service requests by id or by filters. POST: file one (api_key needed)."""
     if request.method == "POST":
         return _request_create(request, fmt)
+    # GET and HEAD (whose body the server drops).
     ids = inputs.request_ids_parse(request.GET)
     if ids is not None:
         rows = selectors.request_rows_by_codes(ids)

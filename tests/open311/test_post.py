@@ -246,5 +246,13 @@ def test_a_category_nobody_handles_there_is_a_400_naming_it(city, api_key, clien
 def test_only_get_and_post_are_allowed_on_requests(client):
     response = client.put(f"{REQUESTS}.json")
     assert response.status_code == 405
-    assert response["Allow"] == "GET, POST"
+    assert response["Allow"] == "GET, POST, HEAD"
     assert response.json()[0]["code"] == 405
+
+
+def test_head_is_answered_like_get_and_other_methods_on_read_only_resources_are_405(client):
+    assert client.head(f"{BASE}/services.json").status_code == 200
+    response = client.post(f"{BASE}/services.xml")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert ET.fromstring(response.content).findtext("error/code") == "405"
