@@ -113,7 +113,10 @@ def _add_heatmap(fmap: folium.Map, query: dict[str, str], info: PlanningLayers) 
         [round(pt.y, 6), round(pt.x, 6), round(float(d) / peak, 4)]
         for pt, d in zip(centres, frame["density"], strict=True)
     ]
-    HeatMap(points, name=_("Heat map (density)"), radius=18, blur=14, min_opacity=0.3).add_to(fmap)
+    # Off at first: over a whole city the smoothed surface hides the Gi* classes beneath.
+    HeatMap(
+        points, name=_("Heat map (density)"), radius=14, blur=12, min_opacity=0.25, show=False
+    ).add_to(fmap)
 
 
 def _add_gistar(fmap: folium.Map, query: dict[str, str], info: PlanningLayers) -> None:

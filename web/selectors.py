@@ -105,27 +105,6 @@ def jurisdiction_geojson(*, user: AbstractBaseUser) -> dict[str, Any] | None:
         return json.loads(cursor.fetchone()[0])
 
 
-def reporter_contact(*, report: Report, user: AbstractBaseUser) -> dict[str, str] | None:
-    """The reporter's name, e-mail and phone, for those who may act on the report only."""
-    if not permissions.can_act(user, report):
-        return None
-    reporter = (
-        Report.objects.filter(pk=report.pk)
-        .select_related("reporter__profile")
-        .values_list(
-            "reporter__first_name",
-            "reporter__last_name",
-            "reporter__email",
-            "reporter__profile__phone",
-        )
-        .first()
-    )
-    if reporter is None:
-        return None
-    first, last, email, phone = reporter
-    return {"name": f"{last} {first}".strip(), "email": email or "", "phone": phone or ""}
-
-
 def transfer_targets(*, report: Report) -> QuerySet[Agency]:
     """Agencies a report may be transferred to: active ones other than its own."""
     return selectors.agency_list().exclude(pk=report.agency_id)

@@ -23,7 +23,7 @@ from django.core.management import CommandError, call_command
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -58,22 +58,9 @@ def js_texts() -> dict[str, str]:
         "sending": _("Sending…"),
         "send": _("Send report"),
         "reports_here": _("%s reports here; zoom in to see them."),
-        "photo_before": _("Photo of the problem"),
-        "photo_after": _("Photo after the fix"),
         "need_rating": _("Choose a rating from 1 to 5."),
         "need_comment": _("Tell us what is still wrong."),
-        "rated": _("Rated %s of 5."),
     }
-
-
-def optional_api_url(name: str, **kwargs: str) -> str | None:
-    """The URL of an API route that may not be deployed yet (the citizens'-trust endpoints:
-    nearby, support, confirm, not-fixed), or None: a page then leaves the feature out instead
-    of calling a URL that answers 404."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -131,8 +118,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     config = {
         **_tiles_config({}),
         "create_url": reverse("reports:report-list"),
-        "nearby_url": optional_api_url("reports:report-nearby"),
-        "support_url": optional_api_url("reports:report-support", code="CODE"),
+        "nearby_url": reverse("reports:report-nearby"),
+        "support_url": reverse("reports:report-support", kwargs={"code": "CODE"}),
         "max_photos": 4,
     }
     return _page(
@@ -153,7 +140,7 @@ def report_page(request: HttpRequest, code: str) -> HttpResponse:
         selectors.report_list_public(), tracking_code=selectors.tracking_code_normalise(code)
     )
     events = selectors.report_events_visible(report=report, user=None)
-    api_url = reverse("reports:report-detail", kwargs={"code": report.tracking_code})
+    code = {"code": report.tracking_code}
     return _page(
         request,
         "web/report_page.html",
@@ -161,14 +148,13 @@ def report_page(request: HttpRequest, code: str) -> HttpResponse:
             "report": report,
             "events": events,
             "overdue": report.is_overdue(),
+            "photos": selectors.report_photos_visible(report),
+            "rating": selectors.rating_summary(report),
+            "supporters": selectors.supporters_count(report),
             "page_config": {
-                "detail_url": api_url,
-                "confirm_url": optional_api_url(
-                    "reports:report-confirm", code=report.tracking_code
-                ),
-                "not_fixed_url": optional_api_url(
-                    "reports:report-not-fixed", code=report.tracking_code
-                ),
+                "detail_url": reverse("reports:report-detail", kwargs=code),
+                "confirm_url": reverse("reports:report-confirm", kwargs=code),
+                "not_fixed_url": reverse("reports:report-not-fixed", kwargs=code),
                 "signed_in": request.user.is_authenticated,
             },
         },
@@ -282,7 +268,7 @@ def official_report(request: HttpRequest, code: str) -> HttpResponse:
         selectors.report_list_for_user(request.user),
         tracking_code=selectors.tracking_code_normalise(code),
     )
-    api_url = reverse("reports:report-detail", kwargs={"code": report.tracking_code})
+    code = {"code": report.tracking_code}
     return _page(
         request,
         "web/official_report.html",
@@ -290,14 +276,17 @@ def official_report(request: HttpRequest, code: str) -> HttpResponse:
             "report": report,
             "events": selectors.report_events_visible(report=report, user=request.user),
             "can_act": permissions.can_act(request.user, report),
-            "contact": web_selectors.reporter_contact(report=report, user=request.user),
+            "contact": selectors.reporter_of(report)
+            if permissions.can_see_reporter(request.user, report)
+            else None,
+            "photos": selectors.report_photos_visible(report),
             "agencies": [
                 (a.code, local_name(a)) for a in web_selectors.transfer_targets(report=report)
             ],
             "overdue": report.is_overdue(),
             "api": {
-                "transition": f"{api_url}/transition",
-                "transfer": f"{api_url}/transfer",
+                "transition": reverse("reports:report-transition", kwargs=code),
+                "transfer": reverse("reports:report-transfer", kwargs=code),
             },
         },
     )

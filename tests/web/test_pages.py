@@ -115,6 +115,8 @@ def test_the_reporters_contact_shows_only_to_the_assigned_agency(client, demo):
     desk = client.get(reverse("web:official-report", kwargs={"code": report.tracking_code}))
     assert desk.status_code == 200
     assert reporter.email in desk.content.decode()
+    assert reporter.profile.phone in desk.content.decode()
+    assert reporter.profile.phone not in public.content.decode()
 
     other = Agency.objects.filter(code__startswith="ubnd-ward-").exclude(pk=report.agency_id)
     client.logout()

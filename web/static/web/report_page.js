@@ -1,6 +1,6 @@
-/* A report's public page: photos and the feedback form come from GET /api/v1/reports/{code}
-   (the same answer apps get); the reporter or a follower confirms with a rating, or says it
-   is not fixed, through the API. */
+/* A report's public page: the feedback form appears when GET /api/v1/reports/{code} says
+   this reader may answer the resolution; the reporter or a follower then confirms with a
+   rating, or says it is not fixed, through the API. */
 (function () {
   "use strict";
   var civicpin = window.civicpin || {};
@@ -9,41 +9,13 @@
   if (!node) return;
   var config = JSON.parse(node.textContent);
 
+  // Whether this reader may still answer the resolution is the API's rule: ask it.
   civicpin.api(config.detail_url).then(function (answer) {
     if (!answer.ok || !answer.data) return;
     var report = answer.data.properties || answer.data;
-    showPhotos(report.photos || []);
     var feedback = report.feedback;
     if (feedback && feedback.open && feedback.can_respond) document.getElementById("feedback").hidden = false;
-    if (report.rating) {
-      var summary = document.getElementById("rating-summary");
-      var rating = typeof report.rating === "object" ? report.rating : { rating: report.rating };
-      summary.textContent = t("rated").replace("%s", rating.rating || rating.average || "");
-      summary.hidden = false;
-    }
   });
-
-  function showPhotos(photos) {
-    if (!photos.length) return;
-    var box = document.getElementById("photos");
-    box.replaceChildren();
-    photos.forEach(function (photo) {
-      var figure = document.createElement("figure");
-      var link = document.createElement("a");
-      link.href = photo.url;
-      var img = document.createElement("img");
-      img.src = photo.thumbnail_url || photo.url;
-      img.alt = photo.kind === "after" ? t("photo_after") : t("photo_before");
-      img.loading = "lazy";
-      link.appendChild(img);
-      var caption = document.createElement("figcaption");
-      caption.className = "small";
-      caption.textContent = img.alt;
-      figure.appendChild(link);
-      figure.appendChild(caption);
-      box.appendChild(figure);
-    });
-  }
 
   var form = document.getElementById("feedback-form");
   form.addEventListener("submit", function (event) {
