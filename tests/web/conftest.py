@@ -145,8 +145,14 @@ def guarded(browser, live_server):
 WARD_CATEGORY = "rac-thai-sai-quy-dinh"  # illegal dumping: handled by the ward's committee
 
 
-def file_report(*, description: str = "Rác thải đổ trộm ở đầu ngõ 12.", ward: str = "90001"):
-    """File a report through the service, at a point inside demo ward `ward`, as dan001."""
+def file_report(
+    *,
+    description: str = "Rác thải đổ trộm ở đầu ngõ 12.",
+    ward: str = "90001",
+    reporter: str = CITIZEN[0],
+):
+    """File a report through the service, at a point inside demo ward `ward` (dan001's by
+    default)."""
     from django.contrib.auth import get_user_model
     from django.contrib.gis.geos import Point
 
@@ -157,7 +163,7 @@ def file_report(*, description: str = "Rác thải đổ trộm ở đầu ngõ 
     area = Area.objects.current().get(code=ward)
     inside = area.geom.point_on_surface
     return services.report_create(
-        reporter=get_user_model().objects.get(username=CITIZEN[0]),
+        reporter=get_user_model().objects.get(username=reporter),
         category=Category.objects.get(code=WARD_CATEGORY),
         description=description,
         location=Point(inside.x, inside.y, srid=4326),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from boundaries.models import Area
 from reports import services
@@ -58,10 +59,12 @@ def wait_for_map(page) -> None:
 def test_a_citizen_pins_a_point_on_the_map_and_files_a_report_with_a_photo(
     guarded, live_server, demo
 ):
-    """On a 375 px phone: sign in, tap the map inside a ward, choose the category, describe,
-    attach a JPEG, send; the page shows the tracking code, the ward and the deadline."""
+    """On a 375 px phone: sign in, tap the map inside a ward, choose the category; the open
+    report another citizen filed there is offered and supported; then describe, attach a
+    JPEG, send: the page shows the tracking code, the ward and the deadline."""
     ward = Area.objects.current().get(code="90001")
     inside = ward.geom.point_on_surface
+    neighbours = file_report(reporter="dan002", description="Bãi rác tự phát cạnh chợ.")
     page, guard = guarded(PHONE)
     page.goto(live_server.url + "/report")
     assert page.url == f"{live_server.url}/signin?next=/report"
@@ -82,6 +85,13 @@ def test_a_citizen_pins_a_point_on_the_map_and_files_a_report_with_a_photo(
     page.locator(".map-box .folium-map").click(position=position)
     assert page.input_value("#lat") != ""
     page.select_option("#category", WARD_CATEGORY)
+    page.wait_for_selector("#nearby:not([hidden])")
+    item = page.locator("#nearby-list li", has_text=neighbours.tracking_code)
+    support = item.locator("button.nearby-support")
+    label = support.inner_text()
+    support.click()
+    expect(support).not_to_have_text(label)
+    assert neighbours.follows.filter(user__username=CITIZEN[0], supports=True).exists()
     page.fill("#description", "Rác thải đổ trộm ở đầu ngõ, bốc mùi.")
     page.set_input_files(
         "#photos",

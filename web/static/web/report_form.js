@@ -34,6 +34,13 @@
   }
 
   map.on("click", function (event) { pin(event.latlng, null); });
+  // Keyboard: move the map with the arrow keys, then Enter pins its centre.
+  map.getContainer().addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target === map.getContainer()) {
+      event.preventDefault();
+      pin(map.getCenter(), null);
+    }
+  });
 
   document.getElementById("use-location").addEventListener("click", function () {
     if (!navigator.geolocation) { status.textContent = t("no_geolocation"); return; }
