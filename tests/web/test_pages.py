@@ -4,6 +4,7 @@ reference to any other host. (The browser tests in test_browser.py drive the scr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -245,3 +246,29 @@ def test_planners_download_hot_spots_as_a_geopackage_from_the_hotspots_command(c
     header = b"".join(csv.streaming_content).decode().splitlines()[0]
     assert "gi_bin" in header and "wkt" in header
     assert client.get(reverse("web:planning-download", kwargs={"fmt": "shp"})).status_code == 400
+
+
+def test_the_public_maps_filters_are_passed_to_the_report_tiles(client, demo):
+    """Category, statuses and dates chosen in the form become the reports tile layer's query,
+    the same parameters the tiles API documents."""
+    response = client.get(
+        reverse("web:home"),
+        {
+            "category": "rac-thai-sai-quy-dinh",
+            "status": ["received", "in_progress"],
+            "since": "2026-01-01",
+            "until": "2026-06-30",
+        },
+    )
+    config = json.loads(
+        re.search(
+            r'<script id="map-config" type="application/json">(.*?)</script>',
+            response.content.decode(),
+            re.S,
+        ).group(1)
+    )
+    assert config["reports"] == (
+        "/tiles/reports/{z}/{x}/{y}.mvt?category=rac-thai-sai-quy-dinh"
+        "&status=received%2Cin_progress&since=2026-01-01&until=2026-06-30"
+    )
+    assert config["areas"] == "/tiles/areas/{z}/{x}/{y}.mvt"
