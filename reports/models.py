@@ -274,12 +274,15 @@ class Report(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     transfers_count = models.PositiveIntegerField(default=0)
     # Anonymous to the public by default; when True the public sees only a first name.
+    # Database defaults too, so raw-SQL inserts elsewhere (tiles, bench) need not know them.
     public_identity = models.BooleanField(
-        default=False, help_text="Show the reporter's first name publicly (never e-mail/phone)."
+        default=False,
+        db_default=False,
+        help_text="Show the reporter's first name publicly (never e-mail/phone).",
     )
     # Times a reporter or follower answered "not fixed" to a resolution: counts against the
     # agency (each one is also a public "reopened" event naming the agency).
-    reopened_count = models.PositiveIntegerField(default=0)
+    reopened_count = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = ReportQuerySet.as_manager()
 

@@ -75,10 +75,8 @@ def _send_after_commit(messages: list[Message], what: str, code: str) -> None:
     transaction.on_commit(send)
 
 
-def notify_new_report(report: Report) -> None:
-    """Tell the officials of the agency a new report was assigned to (after commit)."""
-    recipients = _official_emails(report.agency_id)
-    subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
+def _notify_agency(report: Report, subject: str, what: str) -> None:
+    """Tell the officials of the report's agency about it (after commit)."""
     body = NEW_REPORT_BODY.format(
         code=report.tracking_code,
         category=report.category.name,
@@ -86,23 +84,23 @@ def notify_new_report(report: Report) -> None:
         due=report.due_at.astimezone(LOCAL_TZ),
         description=report.description,
     )
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    _send_after_commit(messages, "new report", report.tracking_code)
+    messages = [
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        for email in _official_emails(report.agency_id)
+    ]
+    _send_after_commit(messages, what, report.tracking_code)
+
+
+def notify_new_report(report: Report) -> None:
+    """Tell the officials of the agency a new report was assigned to (after commit)."""
+    subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
+    _notify_agency(report, subject, "new report")
 
 
 def notify_transferred(report: Report) -> None:
     """Tell the officials of the agency a report was transferred to (after commit)."""
-    recipients = _official_emails(report.agency_id)
     subject = TRANSFERRED_SUBJECT.format(code=report.tracking_code, agency=report.agency.name)
-    body = NEW_REPORT_BODY.format(
-        code=report.tracking_code,
-        category=report.category.name,
-        agency=report.agency.name,
-        due=report.due_at.astimezone(LOCAL_TZ),
-        description=report.description,
-    )
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    _send_after_commit(messages, "transfer", report.tracking_code)
+    _notify_agency(report, subject, "transfer")
 
 
 def notify_status_changed(

@@ -456,7 +456,7 @@ class ReportDetailSerializer(ReportFeatureSerializer):
     def get_rating(self, report: Report) -> dict | None:
         return selectors.rating_summary(report)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_reported_by(self, report: Report) -> str | None:
         return selectors.reporter_public_name(report)
 
@@ -577,3 +577,23 @@ class ReportCreatedSerializer(serializers.ModelSerializer):
         return PhotoSerializer(
             selectors.report_photos_visible(report), many=True, context=self.context
         ).data
+
+
+class TransitionForm(TransitionInput):
+    """The multipart form of a transition (documentation): `photo` is the after photo of a
+    resolution, checked by reports.photos."""
+
+    photo = serializers.FileField(required=False, help_text="After photo (to_status=resolved).")
+
+
+class ReportCreatedAnswer(ReportCreatedSerializer):
+    """The filing answer as documented: the report, open reports of its category within
+    250 m that may be the same problem, and (only when the report has no location and a
+    photo carried one) the photo's EXIF position, which is never stored."""
+
+    possible_duplicates = DuplicateCandidateSerializer(many=True, read_only=True)
+    suggested_location = PointInputField(read_only=True, required=False)
+
+    class Meta(ReportCreatedSerializer.Meta):
+        fields = [*ReportCreatedSerializer.Meta.fields, "possible_duplicates", "suggested_location"]
+        read_only_fields = fields

@@ -9,7 +9,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -33,6 +34,7 @@ from reports.serializers import (
     NearbyReportSerializer,
     NotFixedInput,
     RedactInput,
+    ReportCreatedAnswer,
     ReportCreatedSerializer,
     ReportCreateForm,
     ReportCreateInput,
@@ -40,6 +42,7 @@ from reports.serializers import (
     ReportFeatureSerializer,
     SupportSerializer,
     TransferInput,
+    TransitionForm,
     TransitionInput,
     idempotency_key_valid,
 )
@@ -48,6 +51,25 @@ ONE_AFTER_PHOTO = "Attach one after photo."
 BODY_TOO_LARGE = (
     "The request is too large: at most 4 photos of 10 MB each, and 2.5 MB of other fields."
 )
+
+_ERROR_MEANINGS = {
+    400: "Invalid input; the body names each field that was wrong.",
+    401: "Not signed in.",
+    403: "Signed in, but not allowed to do this to this report.",
+    404: "No report with this tracking code.",
+    409: "The report's state does not allow this now.",
+    413: "The request or a photo is too large.",
+    422: "Valid, but it cannot be filed (outside every area, no handling agency).",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error answers an operation gives: {"detail": …} or field errors."""
+    return {
+        code: OpenApiResponse(response=OpenApiTypes.OBJECT, description=_ERROR_MEANINGS[code])
+        for code in codes
+    }
+
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -112,7 +134,11 @@ class ReportListCreateView(generics.ListAPIView):
             "application/json": ReportCreateInput,
             "multipart/form-data": ReportCreateForm,
         },
-        responses={201: ReportCreatedSerializer, 200: ReportCreatedSerializer},
+        responses={
+            201: ReportCreatedAnswer,
+            200: ReportCreatedAnswer,
+            **errors(400, 401, 403, 413, 422),
+        },
         parameters=[IDEMPOTENCY_HEADER],
     )
     def post(self, request: Request) -> Response:
@@ -211,7 +237,10 @@ class ReportNearbyView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[NearbyQuery], responses=NearbyReportSerializer(many=True))
+    @extend_schema(
+        parameters=[NearbyQuery],
+        responses={200: NearbyReportSerializer(many=True), **errors(400)},
+    )
     def get(self, request: Request) -> Response:
         query = NearbyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -268,7 +297,9 @@ class ReportDetailView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="reports_retrieve", responses=ReportDetailSerializer)
+    @extend_schema(
+        operation_id="reports_retrieve", responses={200: ReportDetailSerializer, **errors(404)}
+    )
     def get(self, request: Request, code: str) -> Response:
         return _detail_response(request, code)
 
@@ -285,7 +316,10 @@ class _WorkflowView(APIView):
 class ReportTransitionView(_WorkflowView):
     """Move a report along the workflow (officials of its agency, supervisors)."""
 
-    @extend_schema(request=TransitionInput, responses=ReportDetailSerializer)
+    @extend_schema(
+        request={"application/json": TransitionInput, "multipart/form-data": TransitionForm},
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409, 413)},
+    )
     def post(self, request: Request, code: str) -> Response:
         report = self.report(code)
         data = TransitionInput(data=_request_data(request))
@@ -308,7 +342,10 @@ class ReportTransitionView(_WorkflowView):
 class ReportTransferView(_WorkflowView):
     """Hand a report to another agency with a reason; the deadline stays."""
 
-    @extend_schema(request=TransferInput, responses=ReportDetailSerializer)
+    @extend_schema(
+        request=TransferInput,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, code: str) -> Response:
         report = self.report(code)
         data = TransferInput(data=request.data)
@@ -325,7 +362,10 @@ class ReportTransferView(_WorkflowView):
 class ReportDeadlineView(_WorkflowView):
     """Extend a report's deadline by working days (supervisors, agency heads)."""
 
-    @extend_schema(request=ExtendDeadlineInput, responses=ReportDetailSerializer)
+    @extend_schema(
+        request=ExtendDeadlineInput,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, code: str) -> Response:
         report = self.report(code)
         data = ExtendDeadlineInput(data=request.data)
@@ -344,7 +384,7 @@ class ReportSupportView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=SupportSerializer)
+    @extend_schema(request=None, responses={200: SupportSerializer, **errors(401, 404, 409)})
     def post(self, request: Request, code: str) -> Response:
         report = get_object_or_404(selectors.report_by_code(code))
         count = services.report_support(report=report, user=request.user)
@@ -357,7 +397,10 @@ class ReportConfirmView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ConfirmInput, responses=ReportDetailSerializer)
+    @extend_schema(
+        request=ConfirmInput,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, code: str) -> Response:
         report = get_object_or_404(selectors.report_by_code(code))
         data = ConfirmInput(data=request.data)
@@ -377,7 +420,10 @@ class ReportNotFixedView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=NotFixedInput, responses=ReportDetailSerializer)
+    @extend_schema(
+        request=NotFixedInput,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, code: str) -> Response:
         report = get_object_or_404(selectors.report_by_code(code))
         data = NotFixedInput(data=request.data)
@@ -391,7 +437,10 @@ class ReportNotFixedView(APIView):
 class ReportRedactView(_WorkflowView):
     """Hide a description or a photo (the agency's officials, supervisors), with a reason."""
 
-    @extend_schema(request=RedactInput, responses=ReportDetailSerializer)
+    @extend_schema(
+        request=RedactInput,
+        responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, code: str) -> Response:
         report = self.report(code)
         data = RedactInput(data=request.data)
