@@ -69,8 +69,11 @@ class World:
 
 
 @pytest.fixture
-def world(city) -> World:  # noqa: F811 (city is the shared fixture imported above)
+def world(city, settings, tmp_path) -> World:  # noqa: F811 (city is the shared fixture above)
     from tests.factories.reports import MembershipFactory
+
+    # Uploaded photos land in a fresh directory, so a case can prove no file was kept.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
     citizen_a = UserFactory(
         username=REPORTER["username"],
@@ -145,6 +148,7 @@ class Case:
     body: bytes | str | None = None
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    files: tuple[tuple[str, bytes, str], ...] = ()  # (name, content, type), sent as `photos`
     expect: tuple[int, int] = (400, 499)
 
 
@@ -171,6 +175,12 @@ def case_send(world: World, case: Case):
         return client.generic(
             case.method, path, case.body, content_type=case.content_type or "text/plain", **headers
         )
+    if case.files:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        data = dict(_fill(case.data or {}, world))
+        data["photos"] = [SimpleUploadedFile(n, c, content_type=t) for n, c, t in case.files]
+        return client.post(path, data, format="multipart", **headers)
     if case.data is not None:
         sender = getattr(client, method)
         if case.fmt == "urlencoded":
@@ -199,14 +209,28 @@ def has_message(response) -> bool:
     return True
 
 
+def media_files() -> int:
+    """Files under MEDIA_ROOT (stored photos and thumbnails)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT)
+    return sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+
+
 def case_run(world: World, case: Case) -> list[str]:
     """Run one case; return the ways it went wrong (empty when it was answered correctly).
 
-    Updates the session figures: cases tried, 4xx/5xx answers, rows written.
+    Updates the session figures: cases tried, 4xx/5xx answers, rows (and files) written.
     """
-    before = table_counts()
+    before, files_before = table_counts(), media_files()
     response = case_send(world, case)
     after = table_counts()
+    if media_files() != files_before:
+        after["(files under MEDIA_ROOT)"] = before.get("(files under MEDIA_ROOT)", 0) + (
+            media_files() - files_before
+        )
     status = response.status_code
     FIGURES["cases tried"] += 1
     if 400 <= status < 500:

@@ -802,22 +802,76 @@ def _open311_cases() -> list[Case]:
     return cases
 
 
-# Bad inputs that are still accepted: each is reported to its owner and runs as a strict
-# xfail (tests/security/test_bad_input.py), so the fix turns it into a failure to move here.
-KNOWN_ISSUES: list[tuple[Case, str]] = [
-    (
-        Case(
-            "report create: description of zero-width characters only",
-            "POST",
-            R,
-            json=report(description="\u200d\u200d\u200b"),
+def _jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:
+    """A tiny PNG whose header claims width × height pixels (900 million): a decompression
+    bomb. Made from a real 1×1 PNG with its IHDR size and CRC rewritten."""
+    import struct
+    import zlib
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("L", (1, 1)).save(out, "PNG")
+    data = bytearray(out.getvalue())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17])) & 0xFFFFFFFF
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def _photo_cases() -> list[Case]:
+    jpeg = _jpeg()
+    form = {
+        "category": CATEGORY,
+        "description": "Rác thải đổ trộm.",
+        "location": f'{{"type": "Point", "coordinates": [{LON}, {LAT}]}}',
+    }
+    photos = {
+        "not an image": (("note.jpg", b"just some text, not a photo", "image/jpeg"),),
+        "empty file": (("empty.jpg", b"", "image/jpeg"),),
+        "truncated JPEG": (("cut.jpg", jpeg[: len(jpeg) // 3], "image/jpeg"),),
+        "decompression bomb": (("bomb.png", _png_bomb(), "image/png"),),
+        "GIF/JavaScript polyglot": (
+            ("poly.gif", b"GIF89a/*\x01\x00\x01\x00\x00\x00;*/=1;alert(1)//", "image/gif"),
         ),
-        "reports.serializers.clean_text strips control characters (Cc) but not format "
-        "characters (Cf: U+200B, U+200D, U+202E), so an invisible description is accepted",
-    ),
-]
+        "SVG with a script": (
+            (
+                "x.svg",
+                b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                "image/svg+xml",
+            ),
+        ),
+        "HTML named .jpg": (("page.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg"),),
+        "too many": tuple((f"p{i}.jpg", jpeg, "image/jpeg") for i in range(5)),
+        "too big": (("big.jpg", jpeg + b"\0" * (10 * 1024 * 1024), "image/jpeg"),),
+    }
+    return [
+        Case(f"report photos: {name}", "POST", R, data=form, files=files)
+        for name, files in photos.items()
+    ]
+
 
 CASES: list[Case] = [
+    *_photo_cases(),
+    # Invisible text: format characters (zero-width joiners/spaces) only.
+    Case(
+        "report create: description of zero-width characters only",
+        "POST",
+        R,
+        json=report(description="\u200d\u200d\u200b"),
+    ),
     *_report_create_cases(),
     *_query_cases(),
     *_workflow_cases(),

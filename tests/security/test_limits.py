@@ -182,3 +182,14 @@ def test_the_rate_of_each_scope_can_be_set_from_the_environment():
         check=True,
     )
     assert out.stdout.strip() == "7/minute"
+
+
+@pytest.mark.django_db
+def test_the_web_sign_in_page_is_limited_per_username(world, client, settings):
+    """The sign-in form (a plain Django view) is limited by the middleware on its route."""
+    settings.THROTTLE_ENABLED = True
+    settings.THROTTLE_RULES = rules(signin={"user": "2/hour", "ip": "100/hour"})
+    wrong = {"username": "citizen_b_minh", "password": "sai-mat-khau"}
+    statuses = [client.post("/signin", wrong).status_code for _ in range(3)]
+    assert statuses[:2] != [429, 429]
+    assert statuses[2] == 429
