@@ -107,7 +107,7 @@ def _signin_username(request: HttpRequest) -> str:
         if content_type.startswith("application/json"):
             data = json.loads(request.body or b"{}")
             name = data.get("username", "") if isinstance(data, dict) else ""
-        elif content_type.startswith("application/x-www-form-urlencoded"):
+        elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             name = request.POST.get("username", "")
         else:
             return ""
