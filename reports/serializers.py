@@ -50,13 +50,22 @@ PHOTO_ID_REQUIRED = "Redacting a photo needs its photo_id."
 
 # Control characters other than tab and newline; carriage returns are normalised first.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Invisible format characters with no place in a description: zero-width space, word joiner,
+# byte-order mark, and the bidirectional embeddings, overrides and isolates that can make
+# text display in another order than it reads ("Trojan source"). Zero-width (non-)joiners
+# stay: emoji sequences and some scripts need them.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def clean_text(value: str) -> str:
-    """Normalise to NFC, unify line ends, drop control characters, trim."""
+    """Normalise to NFC, unify line ends, drop control and invisible format characters,
+    trim; text with nothing visible left (only spaces and joiners) becomes empty."""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    value = _INVISIBLE.sub("", _CONTROL.sub("", value)).strip()
+    if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
+        return ""
+    return value
 
 
 def idempotency_key_valid(key: str) -> bool:

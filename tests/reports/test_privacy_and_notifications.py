@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from reports import photos, services
-from reports.models import Category, EventKind, Follow, Redaction, ReportPhoto, Status
+from reports.models import Category, EventKind, Follow, Redaction, Report, ReportPhoto, Status
 from tests.factories.reports import ReportFactory, UserFactory
 
 from .conftest import WEST_POINT, client_for, stored_files
@@ -205,3 +205,27 @@ def test_a_transfer_mails_the_receiving_agencys_officials(
             report=report, actor=west_official, to_agency=city.east_agency, reason="Phường bên."
         )
     assert [m.to for m in mail.outbox] == [[east_official.email]]
+
+
+@pytest.mark.parametrize("invisible", ["\u200d\u200d\u200b", "\u202e\u2066 \ufeff", "\u200b\n\t"])
+def test_a_description_with_nothing_visible_is_refused(city, citizen, api_client, invisible):
+    body = {
+        "category": "rac-thai-sai-quy-dinh",
+        "description": invisible,
+        "location": {"type": "Point", "coordinates": list(WEST_POINT)},
+    }
+    response = client_for(api_client, citizen).post(REPORTS, body, format="json")
+    assert response.status_code == 400
+    assert "description" in response.json()
+    assert not Report.objects.exists()
+
+
+def test_bidirectional_overrides_are_removed_from_descriptions(city, citizen, api_client):
+    body = {
+        "category": "rac-thai-sai-quy-dinh",
+        "description": "Rác \u202eở đầu\u202c ngõ 👨\u200d👩",
+        "location": {"type": "Point", "coordinates": list(WEST_POINT)},
+    }
+    created = client_for(api_client, citizen).post(REPORTS, body, format="json").json()
+    properties = api_client.get(f"{REPORTS}/{created['tracking_code']}").json()["properties"]
+    assert properties["description"] == "Rác ở đầu ngõ 👨\u200d👩"
