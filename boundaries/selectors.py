@@ -41,11 +41,21 @@ class AreaLookup:
         return self.areas[0] if self.areas else None
 
 
+# The columns a lookup answer carries: every Area column but the geometry (deferred; loaded
+# only if a caller touches it) and its Level. Selected with the covering test itself, so a
+# routed point costs one round trip instead of a second query to load the matched areas.
+_AREA_FIELDS = [f for f in Area._meta.concrete_fields if f.name != "geom"]
+_LEVEL_FIELDS = list(Level._meta.concrete_fields)
+_ROW_COLUMNS = ", ".join(
+    [f"a.{f.column}" for f in _AREA_FIELDS] + [f"l.{f.column}" for f in _LEVEL_FIELDS]
+)
+
 # Every area whose pieces cover the point. A point strictly inside some piece is interior; one
 # covered by two or more pieces of the same area without being inside either sits on a
-# subdivision cut line, which is interior to the area too.
-_COVERING_SQL = """
-    SELECT a.id, a.code, l.rank,
+# subdivision cut line, which is interior to the area too. Grouping by the two primary keys
+# lets PostgreSQL return their other columns.
+_COVERING_SQL = f"""
+    SELECT {_ROW_COLUMNS},
            bool_or(ST_Contains(p.geom, pt.g)) OR count(*) > 1 AS interior
     FROM boundaries_areapiece AS p
     JOIN boundaries_area AS a ON a.id = p.area_id
@@ -53,8 +63,9 @@ _COVERING_SQL = """
          (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) AS pt
     WHERE p.geom && pt.g AND ST_Covers(p.geom, pt.g)
       AND a.generation_low_id <= %(generation)s AND a.generation_high_id >= %(generation)s
-    GROUP BY a.id, a.code, l.rank
-"""
+    GROUP BY a.id, l.id
+"""  # noqa: S608 (column names from model meta; values are parameters)
+
 
 # Areas within the tolerance of a point outside them all. The `&&` box is only an index
 # prefilter, widened by a longitude degree's (shorter) length so it never cuts too tight;
@@ -117,19 +128,29 @@ def area_lookup(
     )
 
 
+def _area_from_row(row: tuple) -> Area:
+    """An Area (geometry deferred) with its Level, from a _COVERING_SQL row."""
+    split = len(_AREA_FIELDS)
+    db = connection.alias
+    area = Area.from_db(db, [f.attname for f in _AREA_FIELDS], row[:split])
+    area.level = Level.from_db(db, [f.attname for f in _LEVEL_FIELDS], row[split:-1])
+    return area
+
+
 def _covered_answer(generation: Generation, rows: list[tuple]) -> AreaLookup:
-    by_rank: dict[int, list[tuple[str, int, bool]]] = {}
-    for area_id, code, rank, interior in rows:
-        by_rank.setdefault(rank, []).append((code, area_id, interior))
-    chosen: list[int] = []
+    by_rank: dict[int, list[tuple[str, bool, Area]]] = {}
+    for row in rows:
+        area = _area_from_row(row)
+        by_rank.setdefault(area.level.rank, []).append((area.code, row[-1], area))
+    chosen: list[Area] = []
     on_boundary = False
     for rank in sorted(by_rank, reverse=True):
-        candidates = sorted(by_rank[rank])
-        code, area_id, interior = candidates[0]
-        chosen.append(area_id)
+        candidates = sorted(by_rank[rank], key=lambda c: c[0])
+        _code, interior, area = candidates[0]
+        chosen.append(area)
         if len(candidates) > 1 or not interior:
             on_boundary = True
-    return AreaLookup(generation=generation, areas=_load_areas(chosen), on_boundary=on_boundary)
+    return AreaLookup(generation=generation, areas=chosen, on_boundary=on_boundary)
 
 
 def _load_areas(ids: list[int]) -> list[Area]:

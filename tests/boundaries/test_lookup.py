@@ -97,3 +97,20 @@ def test_a_many_vertex_polygon_is_cut_into_pieces_of_bounded_size(city):
 
 def test_without_an_active_generation_nothing_is_covered():
     assert not area_lookup(lon=105.805, lat=21.005).covered
+
+
+def test_a_covered_point_is_answered_in_one_query_with_levels_and_lazy_geometry(city):
+    """Routing sits on the hot path of every new report: the areas come with the covering test."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = area_lookup(lon=105.805, lat=21.005, generation=city["generation"])
+        codes = [(a.code, a.level.code, a.name, a.generation_low_id) for a in result.areas]
+    assert len(queries.captured_queries) == 1
+    assert codes == [
+        ("00001", "ward", city["west"].name, city["generation"].id),
+        ("001", "district", city["district"].name, city["generation"].id),
+    ]
+    # The geometry is deferred, not missing: touching it loads it.
+    assert result.lowest.geom.equals_exact(city["west"].geom, tolerance=1e-9)
