@@ -1,4 +1,5 @@
-"""Concurrent retries of one submission, in real concurrent transactions, file one report."""
+"""Concurrent retries of one submission file one report, and concurrent supports by one user
+count once: in real concurrent transactions."""
 
 import threading
 
@@ -7,7 +8,8 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from reports import services
-from reports.models import Category, IdempotencyKey, Report
+from reports.models import Category, Follow, IdempotencyKey, Report
+from tests.factories.reports import ReportFactory, UserFactory
 
 from .conftest import WEST_POINT
 
@@ -51,3 +53,30 @@ def test_concurrent_retries_with_one_key_file_exactly_one_report(city, citizen):
     assert sorted(created for _, created in results) == [False] * (RETRIES - 1) + [True]
     assert Report.objects.count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+def test_concurrent_supports_by_one_user_count_once(city, citizen):
+    """Double taps on "me too" race on the unique (report, user) row: one support remains."""
+    report = ReportFactory(agency=city.west_agency, area=city.west, reporter=citizen)
+    supporter = UserFactory()
+    barrier = threading.Barrier(RETRIES)
+    counts: list[int] = []
+    errors: list = []
+
+    def support() -> None:
+        try:
+            barrier.wait(timeout=10)
+            counts.append(services.report_support(report=report, user=supporter))
+        except Exception as exc:  # noqa: BLE001 (a thread must hand any failure to the test)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=support) for _ in range(RETRIES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert counts == [1] * RETRIES
+    assert Follow.objects.filter(report=report, user=supporter, supports=True).count() == 1
