@@ -48,17 +48,22 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.warning(
-            "database unavailable during %s %s: %s",
-            request.method,
-            request.path,
-            exception.__class__.__name__,
-        )
-        response = JsonResponse(
-            {"detail": DATABASE_UNAVAILABLE, "code": "database_unavailable"}, status=503
-        )
-        response["Retry-After"] = str(getattr(settings, "DATABASE_RETRY_AFTER", 5))
-        return response
+        return database_unavailable_response(request, exception)
+
+
+def database_unavailable_response(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """The 503 answer for a request that lost the database (logged without details)."""
+    logger.warning(
+        "database unavailable during %s %s: %s",
+        request.method,
+        request.path,
+        exception.__class__.__name__,
+    )
+    response = JsonResponse(
+        {"detail": DATABASE_UNAVAILABLE, "code": "database_unavailable"}, status=503
+    )
+    response["Retry-After"] = str(getattr(settings, "DATABASE_RETRY_AFTER", 5))
+    return response
 
 
 class RateLimitMiddleware:
@@ -80,7 +85,13 @@ class RateLimitMiddleware:
         if scope is None:
             return None
         request._civicpin_throttled = True
-        refused = throttles.rate_limit_hit(request, scope, user=getattr(request, "user", None))
+        try:
+            # request.user is lazy: the session lookup may be the first database access, and
+            # Django does not pass process_view's exceptions to process_exception.
+            user = getattr(request, "user", None)
+            refused = throttles.rate_limit_hit(request, scope, user=user)
+        except (OperationalError, InterfaceError) as exc:
+            return database_unavailable_response(request, exc)
         if refused is None:
             return None
         return throttles.rate_limited_response(scope, *refused)

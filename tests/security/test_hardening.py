@@ -132,20 +132,27 @@ def database_away():
         ("get", "/open311/v2/services.json"),
         ("get", "/tiles/areas/12/3252/1803.mvt"),
         ("get", "/"),
+        ("post", "/open311/v2/requests.json"),
+        ("post", "/report"),
+        ("post", "/api/v1/auth/token"),
     ],
 )
 def test_a_lost_database_is_a_503_with_a_message_and_retry_after(
-    client, database_away, method, path
+    client, settings, database_away, method, path
 ):
+    settings.THROTTLE_ENABLED = True  # the limits' user lookup meets the outage first
+    client.cookies["sessionid"] = "a-session-the-database-must-look-up"
     body = {
         "category": CATEGORY,
         "description": "x",
         "location": {"type": "Point", "coordinates": list(WEST_POINT)},
     }
-    kwargs = (
-        {"data": json.dumps(body), "content_type": "application/json"} if method == "post" else {}
+    kwargs = {"data": json.dumps(body), "content_type": "application/json"}
+    if path.startswith("/open311/"):
+        kwargs = {"data": {"api_key": "a-key-the-database-must-look-up"}}
+    response = getattr(client, method)(
+        path, HTTP_AUTHORIZATION="Token abc", **(kwargs if method == "post" else {})
     )
-    response = getattr(client, method)(path, HTTP_AUTHORIZATION="Token abc", **kwargs)
     assert response.status_code == 503
     assert response.json()["detail"] == DATABASE_UNAVAILABLE
     assert response["Retry-After"].isdigit()
