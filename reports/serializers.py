@@ -15,6 +15,7 @@ import unicodedata
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -452,7 +453,7 @@ class ReportDetailSerializer(ReportFeatureSerializer):
         if report.status != Status.RESOLVED or report.resolved_at is None:
             return None
         deadline = services.feedback_deadline(report)
-        is_open = self.context["now"] <= deadline
+        is_open = (self.context.get("now") or timezone.now()) <= deadline
         return FeedbackSerializer(
             {
                 "open": is_open,
