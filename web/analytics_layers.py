@@ -124,6 +124,8 @@ def _add_gistar(fmap: folium.Map, query: dict[str, str], info: PlanningLayers) -
     bins = [f["properties"]["gi_bin"] for f in collection["features"]]
     info.hot_cells = sum(1 for b in bins if b > 0)
     info.cold_cells = sum(1 for b in bins if b < 0)
+    if not collection["features"]:
+        return  # folium's tooltip needs at least one feature carrying its fields
     folium.GeoJson(
         collection,
         name=_("Hot and cold spots (Gi*)"),
@@ -191,6 +193,8 @@ def _add_choropleth(fmap: folium.Map, query: dict[str, str], info: PlanningLayer
         props["on_time"] = "–" if rate is None else f"{rate:.0%}"
         props["colour"] = _on_time_colour(unit)
     info.wards = len(wards["features"])
+    if not wards["features"]:
+        return
     folium.GeoJson(
         wards,
         name=_("On-time rate by ward"),

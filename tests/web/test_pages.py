@@ -272,3 +272,23 @@ def test_the_public_maps_filters_are_passed_to_the_report_tiles(client, demo):
         "&status=received%2Cin_progress&since=2026-01-01&until=2026-06-30"
     )
     assert config["areas"] == "/tiles/areas/{z}/{x}/{y}.mvt"
+
+
+@pytest.mark.parametrize("reports", [0, 1])
+def test_the_planning_page_renders_without_hot_spots_or_clusters(client, monkeypatch, reports):
+    """An empty city, or one with a single report, has no cluster (and the empty one no hot
+    spot): the page still renders with zero counts and the legend, and no empty layer."""
+    from boundaries.demo import load_demo_city
+    from reports import demo as report_demo
+
+    monkeypatch.setattr(report_demo, "REPORT_COUNT", reports)
+    load_demo_city()
+    report_demo.load_demo_reports()
+    signed_in(client, *PLANNER)
+    response = client.get(reverse("web:planning"))
+    assert response.status_code == 200
+    layers = response.context["layers"]
+    assert layers.clusters == 0
+    if reports == 0:
+        assert (layers.hot_cells, layers.cold_cells) == (0, 0)
+    assert 'id="hotspot-legend"' in response.content.decode()
