@@ -249,6 +249,17 @@ class TransferInput(serializers.Serializer):
         return value
 
 
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=services.NOTE_MAX)
+    public = serializers.BooleanField(default=False)
+
+    def validate_note(self, value: str) -> str:
+        value = clean_text(value)
+        if not value:
+            raise serializers.ValidationError(services.NOTE_REQUIRED)
+        return value
+
+
 class ExtendDeadlineInput(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=services.MAX_EXTENSION_DAYS)
     reason = serializers.CharField(max_length=services.NOTE_MAX)

@@ -354,6 +354,29 @@ def _original_for(report: Report, duplicate_of: Report | None) -> Report:
     return duplicate_of
 
 
+NOTE_REQUIRED = "a note needs some text"
+
+
+def report_note_add(
+    *, report: Report, actor: AbstractBaseUser, note: str, public: bool = False
+) -> ReportEvent:
+    """Add a note to a report's timeline without changing its state.
+
+    Internal by default: officials record what they did or found for each other and for
+    supervisors; a public note also reaches the reporter and followers, like a status change.
+    Only those who may act on the report may write on it.
+    """
+    if not note.strip():
+        raise ValidationError({"note": NOTE_REQUIRED})
+    with transaction.atomic():
+        report = _locked(report)
+        permissions.ensure_can_act(actor, report)
+        event = _event(report, kind=EventKind.NOTE, actor=actor, note=note, public=public)
+        if public:
+            notifications.notify_status_changed(report, actor=actor, note=note)
+    return event
+
+
 @transaction.atomic
 def report_transfer(
     *, report: Report, actor: AbstractBaseUser, to_agency: Agency, reason: str

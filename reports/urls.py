@@ -27,4 +27,5 @@ urlpatterns = [
     ),
     path("reports/<str:code>/transfer", views.ReportTransferView.as_view(), name="report-transfer"),
     path("reports/<str:code>/deadline", views.ReportDeadlineView.as_view(), name="report-deadline"),
+    path("reports/<str:code>/notes", views.ReportNoteView.as_view(), name="report-note"),
 ]

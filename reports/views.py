@@ -32,6 +32,7 @@ from reports.serializers import (
     ExtendDeadlineInput,
     NearbyQuery,
     NearbyReportSerializer,
+    NoteInput,
     NotFixedInput,
     RedactInput,
     ReportCreatedAnswer,
@@ -357,6 +358,28 @@ class ReportTransferView(_WorkflowView):
             reason=data.validated_data["reason"],
         )
         return _detail_response(request, report.tracking_code)
+
+
+class ReportNoteView(_WorkflowView):
+    """Add a note to the timeline (internal unless `public`), without changing the status."""
+
+    @extend_schema(
+        request=NoteInput,
+        responses={201: ReportDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, code: str) -> Response:
+        report = self.report(code)
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.report_note_add(
+            report=report,
+            actor=request.user,
+            note=data.validated_data["note"],
+            public=data.validated_data["public"],
+        )
+        response = _detail_response(request, report.tracking_code)
+        response.status_code = status.HTTP_201_CREATED
+        return response
 
 
 class ReportDeadlineView(_WorkflowView):

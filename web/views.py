@@ -287,6 +287,7 @@ def official_report(request: HttpRequest, code: str) -> HttpResponse:
             "api": {
                 "transition": reverse("reports:report-transition", kwargs=code),
                 "transfer": reverse("reports:report-transfer", kwargs=code),
+                "note": reverse("reports:report-note", kwargs=code),
             },
         },
     )
