@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def production_env(**extra: str) -> dict[str, str]:
     """The environment of a production deployment: no .env file, DEBUG off, a real secret."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # Only what a deployment would have: nothing leaks in from the test process (pytest and
+    # browser tests set variables such as DJANGO_ALLOW_ASYNC_UNSAFE).
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "DATABASE_URL") if k in os.environ}
     env.update(
         CIVICPIN_ENV_FILE="",
         DJANGO_SETTINGS_MODULE="geo.settings",
@@ -122,7 +124,10 @@ def database_away():
     connection.settings_dict["PORT"] = original
 
 
-@pytest.mark.django_db(transaction=True)
+# Transactional (the connection is closed and reopened), and serialized like every other
+# transactional test: a plain transactional teardown re-creates content types through
+# post_migrate, which breaks the next serialized_rollback test's restore (duplicate keys).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize(
     ("method", "path"),
     [
