@@ -468,3 +468,19 @@ def test_a_list_feature_is_the_same_as_the_detail_without_its_timeline(city, api
     assert listed["properties"]["area"] == {"code": "00001", "name": "Phường Tây"}
     assert listed["properties"]["late"] is False
     assert listed["properties"]["overdue"] is False
+
+
+def test_a_list_counts_exactly_up_to_the_cap_and_says_when_it_stopped(
+    city, api_client, monkeypatch
+):
+    """Counting a city's whole history on every page is not worth a full scan."""
+    from reports import views
+
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 3)
+    for _ in range(3):
+        _report(city, WEST_POINT)
+    body = api_client.get(REPORTS).json()
+    assert (body["count"], body["count_exact"]) == (3, True)
+    _report(city, WEST_POINT)
+    body = api_client.get(REPORTS).json()
+    assert (body["count"], body["count_exact"]) == (3, False)
