@@ -114,6 +114,14 @@ MATRIX: list[Row] = [
         body={"agency": "ubnd-ward-00002", "reason": "Thuộc phường bên cạnh."},
     ),
     Row(
+        "reports:report-note",
+        "POST",
+        R + "/notes",
+        ACTORS_X,
+        personal=REPORTER_VIEW,
+        body={"note": "Đã liên hệ tổ dân phố."},
+    ),
+    Row(
         "reports:report-deadline",
         "POST",
         R + "/deadline",
@@ -222,11 +230,6 @@ def personal_strings_in(response) -> list[str]:
     return [s for s in PERSONAL_STRINGS if s in text]
 
 
-# Routes that answer 500 for some role today, each with a strict xfail test below that
-# documents it; the matrix skips their server errors (never their allow/deny letters).
-KNOWN_SERVER_ERRORS = {"web:planning"}
-
-
 def clients_for(world) -> dict[str, Client]:
     clients = {}
     for role in ROLES:
@@ -266,8 +269,6 @@ def test_every_role_is_allowed_or_denied_exactly_as_the_matrix_says(world):
             if row.route == "web:signout":
                 # Signing out replaced the session cookie: sign this role in again.
                 clients[role] = clients_for(world)[role]
-            if response.status_code >= 500 and row.route in KNOWN_SERVER_ERRORS:
-                continue
             if response.status_code >= 500:
                 mismatches.append(f"{row.method} {row.path} as {role}: {response.status_code}")
                 continue
@@ -318,16 +319,3 @@ def test_private_agency_tiles_and_exports_carry_no_personal_fields(world):
         response = clients["planner"].get(path)
         assert response.status_code == 200, (path, response.status_code)
         assert personal_strings_in(response) == [], path
-
-
-@pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/analytics_layers.py _add_gistar/_add_clusters give folium a GeoJsonTooltip/"
-    "GeoJsonPopup with fields over an empty FeatureCollection; folium raises AssertionError "
-    "('The field count is not available in the data') → 500 on GET /planning/ whenever the "
-    "selection has no significant hot spot or no cluster (here: a city with one report)",
-)
-def test_the_planning_page_renders_for_a_planner_when_there_is_no_hot_spot(world):
-    client = clients_for(world)["planner"]
-    assert client.get("/planning/").status_code == 200
