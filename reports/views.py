@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -349,6 +349,15 @@ class _WorkflowView(APIView):
     def report(self, code: str) -> Report:
         return get_object_or_404(selectors.report_by_code(code))
 
+    def report_and_input(
+        self, code: str, input_class: type[serializers.Serializer], data
+    ) -> tuple[Report, dict]:
+        """The report named by `code` (404 first) and `data` validated by `input_class` (400)."""
+        report = self.report(code)
+        parsed = input_class(data=data)
+        parsed.is_valid(raise_exception=True)
+        return report, parsed.validated_data
+
 
 class ReportTransitionView(_WorkflowView):
     """Move a report along the workflow (officials of its agency, supervisors)."""
@@ -358,19 +367,17 @@ class ReportTransitionView(_WorkflowView):
         responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409, 413)},
     )
     def post(self, request: Request, code: str) -> Response:
-        report = self.report(code)
-        data = TransitionInput(data=_request_data(request))
-        data.is_valid(raise_exception=True)
+        report, data = self.report_and_input(code, TransitionInput, _request_data(request))
         after = _photos_from(request, "photo")
         if len(after) > 1:
             raise ValidationError({"photo": [ONE_AFTER_PHOTO]})
         report = services.report_transition(
             report=report,
             actor=request.user,
-            to_status=data.validated_data["to_status"],
-            note=data.validated_data.get("note", ""),
-            public=data.validated_data["public"],
-            duplicate_of=data.validated_data.get("duplicate_of"),
+            to_status=data["to_status"],
+            note=data.get("note", ""),
+            public=data["public"],
+            duplicate_of=data.get("duplicate_of"),
             after_photo=after[0] if after else None,
         )
         return _detail_response(request, report.tracking_code)
@@ -384,14 +391,12 @@ class ReportTransferView(_WorkflowView):
         responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, code: str) -> Response:
-        report = self.report(code)
-        data = TransferInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        report, data = self.report_and_input(code, TransferInput, request.data)
         report = services.report_transfer(
             report=report,
             actor=request.user,
-            to_agency=data.validated_data["agency"],
-            reason=data.validated_data["reason"],
+            to_agency=data["agency"],
+            reason=data["reason"],
         )
         return _detail_response(request, report.tracking_code)
 
@@ -404,14 +409,12 @@ class ReportNoteView(_WorkflowView):
         responses={201: ReportDetailSerializer, **errors(400, 401, 403, 404)},
     )
     def post(self, request: Request, code: str) -> Response:
-        report = self.report(code)
-        data = NoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        report, data = self.report_and_input(code, NoteInput, request.data)
         services.report_note_add(
             report=report,
             actor=request.user,
-            note=data.validated_data["note"],
-            public=data.validated_data["public"],
+            note=data["note"],
+            public=data["public"],
         )
         response = _detail_response(request, report.tracking_code)
         response.status_code = status.HTTP_201_CREATED
@@ -426,14 +429,12 @@ class ReportDeadlineView(_WorkflowView):
         responses={200: ReportDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request: Request, code: str) -> Response:
-        report = self.report(code)
-        data = ExtendDeadlineInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        report, data = self.report_and_input(code, ExtendDeadlineInput, request.data)
         report = services.report_extend_deadline(
             report=report,
             actor=request.user,
-            days=data.validated_data["days"],
-            reason=data.validated_data["reason"],
+            days=data["days"],
+            reason=data["reason"],
         )
         return _detail_response(request, report.tracking_code)
 
