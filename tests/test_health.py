@@ -30,7 +30,9 @@ def test_postgis_answers_a_real_spatial_query():
         assert cursor.fetchone() == (True, False)
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: this transactional test's flush would otherwise leave the next
+# serialized test (the browser tests) to recreate content types on top of existing ones.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_healthz_answers_503_with_a_message_when_the_database_is_unreachable(client):
     """A closed port stands in for a database that went away; the answer is a clear 503."""
     connection.close()
