@@ -48,6 +48,7 @@ from reports.models import (
     RoutingRule,
     Status,
 )
+from reports.signals import reports_bulk_changed
 
 SEED = 2025
 REPORT_COUNT = 3000
@@ -424,6 +425,7 @@ def _reports(generation: Generation, level: Level, citizens: list) -> int:
     for report, history in zip(reports, histories, strict=True):
         report.updated_at = max(event.created_at for event in history)
     Report.objects.bulk_update(reports, ["updated_at"], batch_size=1000)
+    reports_bulk_changed.send(sender=Report, report_ids=[r.pk for r in reports])
     events = []
     for report, history in zip(reports, histories, strict=True):
         for event in history:

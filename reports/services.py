@@ -39,6 +39,7 @@ from reports.models import (
     ReportPhoto,
     Status,
 )
+from reports.signals import reports_bulk_changed
 
 logger = logging.getLogger(__name__)
 
@@ -719,6 +720,7 @@ def reports_close_stale_resolved(*, now: dt.datetime | None = None) -> list[int]
             _CLOSE_STALE_EVENTS_SQL,
             {**params, "kind": EventKind.AUTO_CLOSED.value, "note": AUTO_CLOSED_NOTE, "ids": ids},
         )
+    reports_bulk_changed.send(sender=Report, report_ids=ids)
     notifications.notify_many_status_changed(ids)
     return ids
 

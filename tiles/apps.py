@@ -14,6 +14,7 @@ class TilesConfig(AppConfig):
         from boundaries.models import Area, Level
         from boundaries.signals import areas_imported, generation_activated
         from reports.models import Agency, Category, Report
+        from reports.signals import reports_bulk_changed
         from tiles import receivers
 
         for model in (Report, Category, Agency):
@@ -37,3 +38,6 @@ class TilesConfig(AppConfig):
             receivers.generation_activated, dispatch_uid="tiles:generation_activated"
         )
         areas_imported.connect(receivers.areas_imported, dispatch_uid="tiles:areas_imported")
+        reports_bulk_changed.connect(
+            receivers.report_data_changed, dispatch_uid="tiles:reports_bulk_changed"
+        )

@@ -1,9 +1,9 @@
 """Signal receivers that keep tile caches and simplified boundaries in step with the data.
 
 Connected in `TilesConfig.ready`, so neither reports nor boundaries imports the tiles app.
-Writes that bypass model signals (QuerySet.update, raw SQL) must call
-`tiles.services.tile_version_bump_on_commit` themselves; without that, the layer's
-`cache_timeout` bounds how long the server may keep serving the old tiles.
+Writes that bypass model signals (QuerySet.update, raw SQL) send
+`reports.signals.reports_bulk_changed` (or `boundaries.signals.areas_imported`); without
+that, the layer's `cache_timeout` bounds how long the server may keep serving old tiles.
 """
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
 """Data versions: bumped after commit, once per transaction, never by a rolled-back write."""
 
+import datetime as dt
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from reports.models import Category, Report, Status
+from reports.services import reports_close_stale_resolved
 from tests.factories.reports import ReportFactory, UserFactory
 from tiles import services
 from tiles.models import TileVersion
@@ -69,3 +73,17 @@ def test_category_changes_bump_the_reports_version(django_capture_on_commit_call
         category.name_en = "Flooding"
         category.save()
     assert TileVersion.objects.get(name="reports").token != before
+
+
+def test_closing_stale_resolutions_in_bulk_bumps_the_reports_version(
+    quiet_report, django_capture_on_commit_callbacks
+):
+    """The auto-close is one UPDATE with no model signals; its status change must still
+    reach the tiles within their advertised max-age."""
+    Report.objects.filter(pk=quiet_report.pk).update(
+        status=Status.RESOLVED, resolved_at=timezone.now() - dt.timedelta(days=8)
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        closed = reports_close_stale_resolved()
+    assert closed == [quiet_report.pk]
+    assert bumps(callbacks) == 1
