@@ -167,9 +167,7 @@ def report_create(
         # queries), and the CHECK constraints are enforced by PostgreSQL on the insert
         # (checking each in Python cost a savepoint round trip). Together that was a third
         # of the queries of every new report.
-        report.full_clean(
-            exclude=["tracking_code", *_LOADED_RELATIONS], validate_constraints=False
-        )
+        report.full_clean(exclude=["tracking_code", *_LOADED_RELATIONS], validate_constraints=False)
         _save_with_fresh_code(report)
         _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
         for prepared in photos_prepared:
