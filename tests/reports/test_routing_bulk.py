@@ -49,3 +49,32 @@ def test_bulk_routing_queries_do_not_grow_with_the_number_of_pairs(city, rules):
     with CaptureQueriesContext(connection) as four:
         routing.agencies_for_pairs(many)
     assert len(four.captured_queries) == len(one.captured_queries)
+
+
+def test_routing_covered_points_leaves_the_planner_settings_as_it_found_them(city):
+    """The parallel-scan and sort-memory settings of the bulk statement do not leak into the
+    rest of the caller's transaction."""
+    params = {"generation": city.generation.pk, "open": ["received", "in_progress"]}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW min_parallel_table_scan_size")
+        before = cursor.fetchone()
+        cursor.execute("SHOW work_mem")
+        before += cursor.fetchone()
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.reports_reroute")
+        routing.reroute_covered(cursor, params)
+        cursor.execute("SHOW min_parallel_table_scan_size")
+        after = cursor.fetchone()
+        cursor.execute("SHOW work_mem")
+        after += cursor.fetchone()
+        cursor.execute("DROP TABLE pg_temp.reports_reroute")
+    assert after == before
+
+
+def test_the_open_reports_location_index_is_partial():
+    """report_open_location covers open reports only, as the model declares (Django's PostGIS
+    schema editor drops the condition of a single-field spatial index; migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'report_open_location'")
+        (definition,) = cursor.fetchone()
+    assert "WHERE" in definition
+    assert "received" in definition and "in_progress" in definition
