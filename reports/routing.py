@@ -156,6 +156,33 @@ _REROUTE_COVERED_SQL = """
     ORDER BY r.id, l.rank DESC, a.code
 """
 
+# Planner settings for the covered-points statement alone (see reroute_covered).
+_REROUTE_COVERED_SETTINGS = {"min_parallel_table_scan_size": "0", "work_mem": "128MB"}
+
+
+def reroute_covered(cursor, params: dict) -> None:
+    """Fill the temporary table reports_reroute with `_REROUTE_COVERED_SQL`, in parallel.
+
+    A generation's pieces are a small table (about a thousand rows for Hanoi's wards), below
+    the size from which PostgreSQL plans a parallel scan (min_parallel_table_scan_size, 8 MB
+    by default), yet each piece drives a long run of index probes and point-in-polygon tests.
+    Allowing a parallel scan of the pieces splits them among the workers, each keeping its
+    pieces' prepared geometries: about 1.6x faster for a million reports on 2 cores (bench/,
+    case 1). The sort that keeps one area per report gets the memory to stay off disk. Both
+    settings are put back right after, so nothing else in the caller's transaction plans
+    differently (on an error, the rollback puts them back).
+    """
+    names = list(_REROUTE_COVERED_SETTINGS)
+    cursor.execute("SELECT current_setting(name) FROM unnest(%s::text[]) AS name", [names])
+    previous = [row[0] for row in cursor.fetchall()]
+    set_many = (
+        "SELECT set_config(name, value, true) FROM unnest(%s::text[], %s::text[]) AS s(name, value)"
+    )
+    cursor.execute(set_many, [names, list(_REROUTE_COVERED_SETTINGS.values())])
+    cursor.execute(_REROUTE_COVERED_SQL, params)
+    cursor.execute(set_many, [names, previous])
+
+
 # The few points just outside every area: the nearest area within the edge tolerance, the
 # same forgiveness area_lookup gives a new report. `&&` with a degree box is only the index
 # prefilter; the distance is measured on the spheroid. Separate from the statement above so
@@ -223,7 +250,7 @@ def reroute_open_reports(*, generation: Generation) -> int:
             "tolerance": tolerance,
             "open": [str(s) for s in OPEN_STATUSES],
         }
-        cursor.execute(_REROUTE_COVERED_SQL, params)
+        reroute_covered(cursor, params)
         cursor.execute("CREATE INDEX ON reports_reroute (report_id)")
         cursor.execute(_REROUTE_NEAR_SQL, params)
         cursor.execute("ANALYZE reports_reroute")
