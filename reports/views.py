@@ -6,10 +6,8 @@ Domain errors raised by services become 409/403/422 in reports.exceptions.api_ex
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,11 +17,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.pagination import GeoJsonPagination
 
 from reports import photos, selectors, services
 from reports.filters import ReportFilter, ReportSpatialFilter
 from reports.models import Report
+from reports.pagination import ReportPagination
 from reports.permissions import CanFileReports, IsOfficialOrSupervisor
 from reports.serializers import (
     IDEMPOTENCY_KEY_INVALID,
@@ -83,47 +81,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-# A list counts the reports it matches exactly up to this many. Counting a city's whole
-# history on every page cost 170 ms at a million reports; nobody pages through more than
-# this, and filters (dates, in_bbox, status, area) narrow any question below it.
-LIST_COUNT_CAP = 10_000
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most LIST_COUNT_CAP + 1 rows (the +1 tells "more than the cap")."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: LIST_COUNT_CAP + 1].count()
-
-
-class ReportPagination(GeoJsonPagination):
-    """Pages of a FeatureCollection; a client may ask for up to 500 features at a time.
-
-    `count` is exact up to LIST_COUNT_CAP; beyond it `count_exact` is false, `count` is the
-    cap, and pages stop there: narrow the question with filters to go further.
-    """
-
-    page_size = 100
-    max_page_size = 500
-    django_paginator_class = CappedCountPaginator
-
-    def get_paginated_response(self, data) -> Response:
-        response = super().get_paginated_response(data)
-        counted = self.page.paginator.count
-        response.data["count"] = min(counted, LIST_COUNT_CAP)
-        response.data["count_exact"] = counted <= LIST_COUNT_CAP
-        return response
-
-    def get_paginated_response_schema(self, view) -> dict:
-        schema = super().get_paginated_response_schema(view)
-        schema["properties"]["count_exact"] = {
-            "type": "boolean",
-            "description": f"false when more than {LIST_COUNT_CAP} reports match",
-        }
-        return schema
-
-
 class CategoryListView(generics.ListAPIView):
     """Categories with both names, group, kind and deadline in working days."""
 
@@ -138,11 +95,8 @@ class CategoryListView(generics.ListAPIView):
 
 def _feature_page(view: generics.ListAPIView) -> Response:
     """One page of a filtered report list as a FeatureCollection, built in the database."""
-    ids = view.paginate_queryset(
-        view.filter_queryset(view.get_queryset()).values_list("id", flat=True)
-    )
-    features = selectors.report_features(list(ids), now=timezone.now())
-    return view.get_paginated_response({"features": features})
+    reports = view.filter_queryset(view.get_queryset())
+    return view.paginator.feature_page(reports, view.request)
 
 
 class ReportListCreateView(generics.ListAPIView):

@@ -395,7 +395,7 @@ def test_transfer_to_an_unknown_agency_names_it(city, west_official, api_client)
 
 
 def test_a_list_page_costs_the_same_queries_whatever_its_size(city, api_client):
-    """A count, the page's ids and one statement building its features, whatever its size."""
+    """One statement counts the page and builds its features, whatever its size."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -474,9 +474,9 @@ def test_a_list_counts_exactly_up_to_the_cap_and_says_when_it_stopped(
     city, api_client, monkeypatch
 ):
     """Counting a city's whole history on every page is not worth a full scan."""
-    from reports import views
+    from reports import pagination
 
-    monkeypatch.setattr(views, "LIST_COUNT_CAP", 3)
+    monkeypatch.setattr(pagination, "LIST_COUNT_CAP", 3)
     for _ in range(3):
         _report(city, WEST_POINT)
     body = api_client.get(REPORTS).json()
