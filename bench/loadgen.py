@@ -16,6 +16,12 @@ from pathlib import Path
 # rather than queueing in front of two sync workers.
 CONCURRENCY = os.cpu_count() or 2
 
+# Every server is warmed up with the same requests before a measured run: a fresh worker
+# imports and compiles on its first requests (URL resolvers, serializers, a database
+# connection per thread), which stalled its first clients for up to a second and showed up as
+# p99 tails of a cold start rather than of the steady state being compared with pgbench.
+WARMUP_SECONDS = 3
+
 WRK_REPORT = """
 done = function(summary, latency, requests)
   io.write(string.format(
@@ -64,27 +70,37 @@ def wrk(
     seconds: int = 10,
     connections: int = CONCURRENCY,
     threads: int = CONCURRENCY,
+    warmup: int = WARMUP_SECONDS,
 ) -> Load:
-    """Run wrk with a Lua script (which must not define `done`; ours is appended)."""
+    """Run wrk with a Lua script (which must not define `done`; ours is appended), after an
+    unmeasured `warmup` run of the same requests."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua + WRK_REPORT)
-    output = subprocess.run(
-        [
-            require("wrk"),
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            script.name,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 60,
-    ).stdout
-    Path(script.name).unlink()
+
+    def run(duration: int) -> str:
+        return subprocess.run(
+            [
+                require("wrk"),
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{duration}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=duration + 60,
+        ).stdout
+
+    try:
+        if warmup:
+            run(warmup)
+        output = run(seconds)
+    finally:
+        Path(script.name).unlink()
     match = re.search(
         r"RESULT requests=(\d+) errors=(\d+) duration_us=(\d+) p50_us=(\d+) p95_us=(\d+) "
         r"p99_us=(\d+)",

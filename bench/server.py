@@ -24,7 +24,8 @@ TIPG_URL = f"http://127.0.0.1:{TIPG_PORT}"
 def gunicorn(
     database_url: str, *, workers: int | None = None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """The production server (gunicorn, one worker per core) on the benchmark database."""
+    """The production server (gunicorn with the project's production settings, one worker
+    per core) on the benchmark database."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -39,6 +40,7 @@ def gunicorn(
     }
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
+        f"--config={ROOT / 'geo' / 'gunicorn.conf.py'}",
         "geo.wsgi",
         f"--workers={workers or os.cpu_count() or 2}",
         f"--bind=127.0.0.1:{PORT}",
