@@ -147,10 +147,20 @@ class Layer:
 #   z17 points                                      25 KB,   540 points, 9 ms
 # From z16 a raw-point tile stays under ~100 KB for a city with a million reports; at z15 it
 # would already be ~360 KB. A cell tile never exceeds ~65 KB (at most 1,024 cells), and the
-# z10 tile with the whole city is 26 KB. Cost: a low-zoom cell tile counts every report in it
-# (2.8 s at z10 with a million), which the tile cache absorbs between report writes.
+# z10 tile with the whole city is 26 KB.
+# Cost: counting every report under a cell tile took 2.8 s at z10 with a million reports, so
+# cell tiles read the pre-aggregate tiles.models.ReportCell instead. Measured at 1,000,000
+# reports (bench database, 2-core machine, jit and parallel workers off as tile_render runs
+# it), mean over the 3 × 3 tiles around Hoàn Kiếm, counted → stored: z10 172 → 14 ms,
+# z12 182 → 25 ms, z14 90 → 19 ms, z15 72 → 18 ms (z16 points: 24 ms, 272 KB).
 REPORT_POINTS_MINZOOM = 16
 REPORT_CELLS_PER_TILE = 32
+# Cells of the zooms from here to REPORT_POINTS_MINZOOM - 1 are stored in ReportCell (its
+# migration spells the zooms out; they must agree). Rows per zoom at a million reports grow
+# from 18 k (z8) to 820 k (z15); coarser tiles add up z8's cells (z0–z7 read at most a few
+# thousand rows), and every stored zoom is a row that all filings in its cell update, so
+# z0–z7 rows would be shared by every filing of a category, city-wide.
+REPORT_CELLS_FIRST_STORED_ZOOM = 8
 
 # Hexagons keep a constant size on screen: 32 circumradii per tile side, i.e. a hexagon is
 # 16 px across on a 256 px tile, whatever the zoom.
@@ -246,7 +256,9 @@ class ReportsLayer(Layer):
     def sql(self, tile: TileAddress, query: LayerQuery, now: dt.datetime) -> tuple[str, list]:
         if tile.z >= REPORT_POINTS_MINZOOM:
             return self._points_sql(tile, query, now)
-        return self._cells_sql(tile, query, now)
+        if _stored_cells_answer(query.values):
+            return self.stored_cells_sql(tile, query, now)
+        return self.counted_cells_sql(tile, query, now)
 
     def _points_sql(
         self, tile: TileAddress, query: LayerQuery, now: dt.datetime
@@ -294,9 +306,10 @@ class ReportsLayer(Layer):
         ]
         return sql, params
 
-    def _cells_sql(
+    def counted_cells_sql(
         self, tile: TileAddress, query: LayerQuery, now: dt.datetime
     ) -> tuple[str, list]:
+        """The cell tile counted from the reports under it: any filter, cost grows with them."""
         from reports.models import Report
 
         # Cells are aligned on the world's top-left corner and divide the tile exactly, so a
@@ -308,7 +321,6 @@ class ReportsLayer(Layer):
         )
         inner, inner_params = reports.query.sql_with_params()
         cell = tile_width_m(tile.z) / REPORT_CELLS_PER_TILE
-        first_x, first_y = tile.x * REPORT_CELLS_PER_TILE, tile.y * REPORT_CELLS_PER_TILE
         sql = f"""
             WITH {_MERCATOR_CTE.format(inner=inner, radius=WGS84_SEMI_MAJOR_M)},
             pts AS (
@@ -318,23 +330,103 @@ class ReportsLayer(Layer):
                 FROM mercator
             ),
             {_COUNT_CTES.format(keys="cx, cy")}
-            SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom'), min(c.next_change)
-            FROM (
-                SELECT count, open_count, overdue_count, categories, next_change,
-                       ST_SetSRID(ST_MakePoint(sx / count, sy / count), 3857) AS centre
-                FROM cells
-                WHERE cx >= %s AND cx < %s AND cy >= %s AND cy < %s
-            ) AS c
-            CROSS JOIN LATERAL (
-                SELECT c.count, c.open_count, c.overdue_count, c.categories,
-                       ST_AsMVTGeom(c.centre, ST_TileEnvelope(%s, %s, %s),
-                                    {EXTENT}, {BUFFER}, true) AS geom
-            ) AS f
+            {_CELL_TILE_SELECT}
         """  # noqa: S608 (fragments built here; values are parameters)
         params = [
             *_mercator_params(inner_params, now),
             cell,
             cell,
+            *self._cell_tile_params(tile),
+        ]
+        return sql, params
+
+    def stored_cells_sql(
+        self, tile: TileAddress, query: LayerQuery, now: dt.datetime
+    ) -> tuple[str, list]:
+        """The same cell tile read from the pre-aggregate (tiles.models.ReportCell).
+
+        Only for requests `_stored_cells_answer` accepts. The stored rows give every count
+        but the overdue one, which depends on `now`: it is the open count less the open
+        reports not yet due, found by deadline in tiles.models.ReportDeadline.
+        """
+        values = query.values
+        # Tiles coarser than the first stored zoom add up its cells: a cell at zoom z is
+        # the square of 2^shift × 2^shift stored cells whose numbers shifted right agree.
+        stored_zoom = max(tile.z, REPORT_CELLS_FIRST_STORED_ZOOM)
+        shift = stored_zoom - tile.z
+        span = 1 << shift
+        filters, filter_params = "", []
+        if "category_ids" in values:
+            filters += " AND {t}.category_id = ANY(%s)"
+            filter_params.append(values["category_ids"])
+        if "statuses" in values:
+            filters += " AND {t}.status = ANY(%s)"
+            filter_params.append(values["statuses"])
+        cell = tile_width_m(tile.z) / REPORT_CELLS_PER_TILE
+        xmin, ymin, xmax, ymax = tile.bounds_3857()
+        half = repr(WORLD_HALF_M)
+        # `waiting` computes cells as the counting SQL does; its box is a metre wider than
+        # the tile (the cell range keeps only the tile's own cells). `per_category` adds the
+        # stored counts and the reports not yet due up in one pass: a join would be planned
+        # from the row estimates of index ranges, which are poor. (No SQL comments: the
+        # bench joins the statement onto one line for pgbench.)
+        sql = f"""
+            WITH stored AS (
+                SELECT s.cell_x >> %s AS cx, s.cell_y >> %s AS cy, s.category_id,
+                       s.reports AS n, s.sum_x AS sx, s.sum_y AS sy,
+                       CASE WHEN s.status = ANY(%s) THEN s.reports ELSE 0 END AS open_n,
+                       0 AS waiting_n, NULL::timestamptz AS next_due
+                FROM tiles_reportcell AS s
+                WHERE s.zoom = %s AND s.tile_x BETWEEN %s AND %s
+                  AND s.tile_y BETWEEN %s AND %s AND s.reports > 0{filters.format(t="s")}
+            ),
+            waiting AS (
+                SELECT floor((d.x + {half}) / %s)::integer AS cx,
+                       floor(({half} - d.y) / %s)::integer AS cy, d.category_id,
+                       0 AS n, 0::float8 AS sx, 0::float8 AS sy, 0 AS open_n,
+                       1 AS waiting_n, d.due_at AS next_due
+                FROM tiles_reportdeadline AS d
+                WHERE d.due_at >= %s AND d.x BETWEEN %s AND %s
+                  AND d.y BETWEEN %s AND %s{filters.format(t="d")}
+            ),
+            per_category AS (
+                SELECT cx, cy, category_id, sum(n) AS n, sum(sx) AS sx, sum(sy) AS sy,
+                       sum(open_n) AS open_n, sum(open_n) - sum(waiting_n) AS overdue_n,
+                       min(next_due) AS next_change
+                FROM (SELECT * FROM stored UNION ALL SELECT * FROM waiting) AS parts
+                GROUP BY cx, cy, category_id
+                HAVING sum(n) > 0
+            ),
+            {_CELLS_CTE.format(keys="cx, cy")}
+            {_CELL_TILE_SELECT}
+        """  # noqa: S608 (fragments built here; values are parameters)
+        x, y = tile.x * span, tile.y * span
+        params = [
+            shift,
+            shift,
+            _open_statuses(),
+            stored_zoom,
+            x,
+            x + span - 1,
+            y,
+            y + span - 1,
+            *filter_params,
+            cell,
+            cell,
+            now,
+            xmin - 1,
+            xmax + 1,
+            ymin - 1,
+            ymax + 1,
+            *filter_params,
+            *self._cell_tile_params(tile),
+        ]
+        return sql, params
+
+    def _cell_tile_params(self, tile: TileAddress) -> list:
+        """Parameters of _CELL_TILE_SELECT: the layer name, the tile's cell range, the tile."""
+        first_x, first_y = tile.x * REPORT_CELLS_PER_TILE, tile.y * REPORT_CELLS_PER_TILE
+        return [
             self.cells_layer,
             first_x,
             first_x + REPORT_CELLS_PER_TILE,
@@ -344,7 +436,35 @@ class ReportsLayer(Layer):
             tile.x,
             tile.y,
         ]
-        return sql, params
+
+
+def _stored_cells_answer(values: dict[str, Any]) -> bool:
+    """Whether the pre-aggregate holds the answer: it counts every report by category and
+    status, so a time window or an agency scope must be counted, and so must everything if
+    `public()` ever stops being every report."""
+    from reports.models import Report
+
+    return not (values.keys() & {"since", "until", "agency_ids"}) and not (
+        Report.objects.public().query.has_filters()
+    )
+
+
+# The tile of cells, whichever way they were counted: each cell drawn at its reports' mean
+# position, with the earliest future deadline of the tile as the second column.
+_CELL_TILE_SELECT = f"""
+    SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom'), min(c.next_change)
+    FROM (
+        SELECT count, open_count, overdue_count, categories, next_change,
+               ST_SetSRID(ST_MakePoint(sx / count, sy / count), 3857) AS centre
+        FROM cells
+        WHERE cx >= %s AND cx < %s AND cy >= %s AND cy < %s
+    ) AS c
+    CROSS JOIN LATERAL (
+        SELECT c.count, c.open_count, c.overdue_count, c.categories,
+               ST_AsMVTGeom(c.centre, ST_TileEnvelope(%s, %s, %s),
+                            {EXTENT}, {BUFFER}, true) AS geom
+    ) AS f
+"""  # noqa: S608 (constants formatted in; values are parameters)
 
 
 # The filtered reports in Web Mercator metres. EPSG:3857 is the spherical Mercator formula on
@@ -376,15 +496,7 @@ def _mercator_params(inner_params: tuple | list, now: dt.datetime) -> list:
 # attribute per category (n_<code>). Categories are grouped by id and named only per cell, so
 # the per-report work never joins. `sx`/`sy` sum positions so a cell can be drawn at its
 # reports' mean position.
-_COUNT_CTES = """
-    per_category AS (
-        SELECT {keys}, category_id, count(*) AS n, sum(px) AS sx, sum(py) AS sy,
-               count(*) FILTER (WHERE is_open) AS open_n,
-               count(*) FILTER (WHERE is_overdue) AS overdue_n,
-               min(next_due) AS next_change
-        FROM pts
-        GROUP BY {keys}, category_id
-    ),
+_CELLS_CTE = """
     cells AS (
         SELECT {keys}, sum(n)::integer AS count, sum(open_n)::integer AS open_count,
                sum(overdue_n)::integer AS overdue_count, sum(sx) AS sx, sum(sy) AS sy,
@@ -394,6 +506,19 @@ _COUNT_CTES = """
         GROUP BY {keys}
     )
 """
+_COUNT_CTES = (
+    """
+    per_category AS (
+        SELECT {keys}, category_id, count(*) AS n, sum(px) AS sx, sum(py) AS sy,
+               count(*) FILTER (WHERE is_open) AS open_n,
+               count(*) FILTER (WHERE is_overdue) AS overdue_n,
+               min(next_due) AS next_change
+        FROM pts
+        GROUP BY {keys}, category_id
+    ),
+"""  # noqa: S608 (a template of fragments; values are parameters)
+    + _CELLS_CTE
+)
 
 
 class HexbinsLayer(Layer):

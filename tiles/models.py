@@ -51,3 +51,68 @@ class AreaSimplified(models.Model):
 
     def __str__(self) -> str:
         return f"area {self.area_id} band {self.zoom_band}"
+
+
+def _unchecked_category() -> models.ForeignKey:
+    """A report's category, copied by the triggers. No database constraint: a category
+    with reports cannot be deleted (PROTECT), and a foreign key check would add a lookup
+    to every report write."""
+    return models.ForeignKey(
+        "reports.Category",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+class ReportCell(models.Model):
+    """Reports counted per cell of the report_cells grid, kept by triggers on reports_report.
+
+    A cell tile at zoom z draws a 32 × 32 grid of cells; counting every report under a z10
+    tile costs a second with a million reports, reading these rows costs milliseconds. One
+    row per (zoom, cell, category, status) holds how many reports there are and the sums of
+    their Web Mercator x/y, so a cell is still drawn at its reports' mean position. Rows are
+    stored for the zooms from tiles.layers.REPORT_CELLS_FIRST_STORED_ZOOM to the last cell
+    zoom; coarser tiles add up the first stored zoom's cells. Statement-level triggers
+    (migration 0002) keep the rows in step with every insert, update, delete and truncate of
+    reports, in the same transaction; a row whose count falls to zero is deleted.
+    """
+
+    pk = models.CompositePrimaryKey(
+        "zoom", "tile_x", "tile_y", "cell_x", "cell_y", "category", "status"
+    )
+    zoom = models.PositiveSmallIntegerField(help_text="Zoom of the tile whose grid this is")
+    tile_x = models.IntegerField(help_text="Tile column at `zoom` (cell_x // 32)")
+    tile_y = models.IntegerField(help_text="Tile row at `zoom` (cell_y // 32)")
+    cell_x = models.IntegerField(help_text="Cell column, from the world's west edge")
+    cell_y = models.IntegerField(help_text="Cell row, from the world's north edge")
+    category = _unchecked_category()
+    status = models.CharField(max_length=16)
+    reports = models.IntegerField()
+    sum_x = models.FloatField(help_text="Sum of the reports' Web Mercator x, metres")
+    sum_y = models.FloatField(help_text="Sum of the reports' Web Mercator y, metres")
+
+    def __str__(self) -> str:
+        return f"z{self.zoom} cell {self.cell_x},{self.cell_y} {self.category_id}/{self.status}"
+
+
+class ReportDeadline(models.Model):
+    """An open report's deadline and Web Mercator position, kept by the same triggers.
+
+    A cell's overdue count depends on the moment of the request, so it cannot be stored:
+    it is the cell's stored open count less its open reports not yet due. Those are few
+    (filed within their deadline and still open), and this list finds them by deadline in
+    one index range, where the reports table would have to visit every open report under
+    the tile.
+    """
+
+    report_id = models.BigIntegerField(primary_key=True)
+    due_at = models.DateTimeField(db_index=True)
+    category = _unchecked_category()
+    status = models.CharField(max_length=16)
+    x = models.FloatField(help_text="Web Mercator x, metres")
+    y = models.FloatField(help_text="Web Mercator y, metres")
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} due {self.due_at.isoformat()}"

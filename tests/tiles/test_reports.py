@@ -262,21 +262,39 @@ def test_a_deadline_about_to_pass_shortens_max_age(client):
     assert 0 <= max_age <= 20
 
 
+def plan(sql: str, params: list) -> str:
+    """The statement's plan with sequential scans disabled: a filter no index can serve
+    still shows a Seq Scan."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def test_the_tile_statement_uses_the_spatial_index_on_report_locations():
-    """`&&` against the tile envelope transformed to 4326 must be answerable by the GiST index
-    (with sequential scans disabled, a filter it cannot serve would still show a Seq Scan)."""
+    """`&&` against the tile envelope transformed to 4326 must be answerable by the GiST index,
+    for points and for cells counted from the reports."""
     layer = layer_get("reports")
-    for z in (CELL_Z, POINT_Z):
-        sql, params = layer.sql(tile_for_lonlat(*HOAN_KIEM, z), LayerQuery(), timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "Seq Scan on reports_report" not in plan
+    for z, sql_of in ((CELL_Z, layer.counted_cells_sql), (POINT_Z, layer.sql)):
+        sql, params = sql_of(tile_for_lonlat(*HOAN_KIEM, z), LayerQuery(), timezone.now())
+        shown = plan(sql, params)
+        assert "Seq Scan on reports_report" not in shown
         # Either GiST index on the locations serves it: all reports, or only the open ones
         # (report_open_location) when the filter asks for open statuses.
         # ("Index Scan using <name> on" or "Bitmap Index Scan on <name>")
-        assert re.search(r"\b(reports_report_location\w*|report_open_location)\b", plan), plan
+        assert re.search(r"\b(reports_report_location\w*|report_open_location)\b", shown), shown
+
+
+def test_a_stored_cell_tile_reads_its_rows_and_the_deadlines_by_index():
+    """The pre-aggregated tile reads its cells by primary key and the open reports not yet
+    due by deadline; it never scans reports_report."""
+    layer = layer_get("reports")
+    sql, params = layer.sql(tile_for_lonlat(*HOAN_KIEM, CELL_Z), LayerQuery(), timezone.now())
+    shown = plan(sql, params)
+    assert "reports_report " not in shown
+    assert "Seq Scan" not in shown
+    assert "tiles_reportcell_pkey" in shown, shown
+    assert "tiles_reportdeadline_due_at" in shown, shown
 
 
 @pytest.fixture
