@@ -138,39 +138,50 @@ def route_point(*, category: Category, lon: float | None, lat: float | None) -> 
 
 
 # For every open located report, the lowest-level area of the new generation whose pieces
-# cover its point, ties to the smaller code like area_lookup. Written as a plain join rather
-# than a per-report LATERAL probe so the planner may drive it from the pieces: then each
-# piece is the first argument of ST_Covers for a run of consecutive reports, PostGIS reuses
-# its prepared geometry, and routing a city's reports is about 5x faster (bench/, case 1).
+# cover its point, ties to the smaller code like area_lookup. Written as a join driven from
+# the pieces rather than a per-report LATERAL probe: each piece is the first argument of
+# ST_Covers for a run of consecutive reports, PostGIS reuses its prepared geometry, and
+# routing a city's reports is about 5x faster (bench/, case 1). The FROM clause is in the
+# order the statement must run (reroute_covered fixes the join order): the planner's row
+# estimates for a spatial join are far off (25 thousand for a million), and left free it
+# drove a parallel plan from the one-row level table, which gave one process all the work.
 # A temporary table holds the answer because the statements below read it.
 _REROUTE_COVERED_SQL = """
     CREATE TEMPORARY TABLE reports_reroute ON COMMIT DROP AS
     SELECT DISTINCT ON (r.id)
            r.id AS report_id, r.category_id, r.agency_id AS old_agency_id, a.id AS area_id
-    FROM reports_report AS r
-    JOIN boundaries_areapiece AS p ON p.geom && r.location AND ST_Covers(p.geom, r.location)
+    FROM boundaries_areapiece AS p
     JOIN boundaries_area AS a ON a.id = p.area_id
     JOIN boundaries_level AS l ON l.id = a.level_id
+    JOIN reports_report AS r ON p.geom && r.location AND ST_Covers(p.geom, r.location)
     WHERE r.status = ANY(%(open)s) AND r.location IS NOT NULL
       AND a.generation_low_id <= %(generation)s AND a.generation_high_id >= %(generation)s
     ORDER BY r.id, l.rank DESC, a.code
 """
 
 # Planner settings for the covered-points statement alone (see reroute_covered).
-_REROUTE_COVERED_SETTINGS = {"min_parallel_table_scan_size": "0", "work_mem": "128MB"}
+_REROUTE_COVERED_SETTINGS = {
+    "min_parallel_table_scan_size": "0",
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+    "join_collapse_limit": "1",
+    "work_mem": "128MB",
+}
 
 
 def reroute_covered(cursor, params: dict) -> None:
     """Fill the temporary table reports_reroute with `_REROUTE_COVERED_SQL`, in parallel.
 
-    A generation's pieces are a small table (about a thousand rows for Hanoi's wards), below
-    the size from which PostgreSQL plans a parallel scan (min_parallel_table_scan_size, 8 MB
-    by default), yet each piece drives a long run of index probes and point-in-polygon tests.
-    Allowing a parallel scan of the pieces splits them among the workers, each keeping its
-    pieces' prepared geometries: about 1.6x faster for a million reports on 2 cores (bench/,
-    case 1). The sort that keeps one area per report gets the memory to stay off disk. Both
-    settings are put back right after, so nothing else in the caller's transaction plans
-    differently (on an error, the rollback puts them back).
+    A generation's areas and pieces are small tables (126 wards in about a thousand pieces for
+    Hanoi), below the size from which PostgreSQL plans a parallel scan
+    (min_parallel_table_scan_size, 8 MB by default), yet each piece drives a long run of
+    index probes and point-in-polygon tests. The planner also estimates the spatial join at
+    a fortieth of its rows, so it prices parallel workers as not worth starting. With those
+    costs set aside and the joins in the order written, the areas are split among the
+    workers, each keeping its pieces' prepared geometries: about 1.7x faster for a million
+    reports on 2 cores (bench/, case 1), and the sort that keeps one area per report stays
+    in memory. The settings are put back right after, so nothing else in the caller's
+    transaction plans differently (on an error, the rollback puts them back).
     """
     names = list(_REROUTE_COVERED_SETTINGS)
     cursor.execute("SELECT current_setting(name) FROM unnest(%s::text[]) AS name", [names])

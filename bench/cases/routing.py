@@ -71,11 +71,16 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
     params = {"level": level_id, "generation": generation_id}
 
     def postgis() -> int:
-        # The same planner freedom the project's statement takes (a parallel scan of the
-        # small pieces table, see reports.routing.reroute_covered), so the two compare the
-        # statements and not the settings.
+        # The same freedom to plan parallel workers that the project's statement takes (see
+        # reports.routing.reroute_covered), so the two compare the statements and not the
+        # settings; its join order stays the planner's, which drives it from the pieces.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL min_parallel_table_scan_size = 0")
+            for name in (
+                "min_parallel_table_scan_size",
+                "parallel_setup_cost",
+                "parallel_tuple_cost",
+            ):
+                cursor.execute(f"SET LOCAL {name} = 0")
             cursor.execute(POSTGIS_JOIN, params)
             return cursor.fetchone()[0]
 
