@@ -160,13 +160,13 @@ _REROUTE_COVERED_SQL = """
 """
 
 # Planner settings for the covered-points statement alone (see reroute_covered).
-_REROUTE_COVERED_SETTINGS = {
+# The parallel part is public: bench/ gives its plain-join reference the same freedom.
+PARALLEL_PLANNING = {
     "min_parallel_table_scan_size": "0",
     "parallel_setup_cost": "0",
     "parallel_tuple_cost": "0",
-    "join_collapse_limit": "1",
-    "work_mem": "128MB",
 }
+_REROUTE_COVERED_SETTINGS = {**PARALLEL_PLANNING, "join_collapse_limit": "1", "work_mem": "128MB"}
 
 
 def reroute_covered(cursor, params: dict) -> None:

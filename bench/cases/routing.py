@@ -75,12 +75,8 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
         # reports.routing.reroute_covered), so the two compare the statements and not the
         # settings; its join order stays the planner's, which drives it from the pieces.
         with transaction.atomic(), connection.cursor() as cursor:
-            for name in (
-                "min_parallel_table_scan_size",
-                "parallel_setup_cost",
-                "parallel_tuple_cost",
-            ):
-                cursor.execute(f"SET LOCAL {name} = 0")
+            for name, value in routing.PARALLEL_PLANNING.items():
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
             cursor.execute(POSTGIS_JOIN, params)
             return cursor.fetchone()[0]
 
