@@ -24,6 +24,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.backends import group_names
+
 logger = logging.getLogger("civicpin.audit")
 
 STAFF_GROUPS = ("official", "supervisor", "planner")
@@ -40,7 +42,7 @@ def staff_role(user: Any) -> str | None:
         return "superuser"
     if user.is_staff:
         return "staff"
-    names = set(user.groups.values_list("name", flat=True))
+    names = group_names(user)
     for group in STAFF_GROUPS:
         if group in names:
             return group

@@ -148,6 +148,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# ModelBackend's answers with a user's groups and permissions read in one query.
+AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://civicpin")}
 
 # Vector tiles: the cache alias that holds rendered tiles, and how long browsers and proxies

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts import services as account_services
+from accounts.backends import BACKEND_PATH
 from reports import permissions, selectors
 from reports.models import OPEN_STATUSES
 from web import analytics_layers, forms, maps
@@ -189,7 +190,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 form.add_error("password", error.messages)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND_PATH)
             target = request.POST.get("next", "")
             safe = url_has_allowed_host_and_scheme(
                 target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
