@@ -595,9 +595,11 @@ class ReportCreatedSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PhotoSerializer(many=True))
     def get_photos(self, report: Report) -> list[dict]:
-        return PhotoSerializer(
-            selectors.report_photos_visible(report), many=True, context=self.context
-        ).data
+        # A report just filed carries the photos it was filed with (services.report_create);
+        # an idempotent replay's earlier report is read like any other.
+        filed = getattr(report, "photos_filed", None)
+        photos = filed if filed is not None else selectors.report_photos_visible(report)
+        return PhotoSerializer(photos, many=True, context=self.context).data
 
 
 class TransitionForm(TransitionInput):

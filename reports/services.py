@@ -136,43 +136,69 @@ def report_create(
     handles the category there. Photos are checked before this is called
     (`photos.photo_prepare`); their files are deleted again if the report rolls back.
     """
-    if location is not None and location.srid != WGS84:
-        raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
-    if len(photos_prepared) > photos.MAX_PHOTOS:
-        raise ValidationError({"photos": photos.PHOTO_TOO_MANY})
     with photos.stored_files_guard(), transaction.atomic():
-        route = routing.route_point(
-            category=category,
-            lon=location.x if location is not None else None,
-            lat=location.y if location is not None else None,
-        )
-        now = timezone.now()
-        report = Report(
+        return _report_file(
+            reporter=reporter,
             category=category,
             description=description,
             location=location,
             accuracy_m=accuracy_m,
-            area=route.area,
-            generation=route.generation,
-            agency=route.agency,
-            reporter=reporter,
-            status=Status.RECEIVED,
-            created_at=now,
-            due_at=calendar_load().due_at(now, category.deadline_days),
-            tracking_code=tracking_code_new(),
             public_identity=public_identity,
+            photos_prepared=photos_prepared,
         )
-        # Field validation runs; what it would re-ask the database does not. The related
-        # rows were read moments ago in this transaction (checking each again cost five
-        # queries), and the CHECK constraints are enforced by PostgreSQL on the insert
-        # (checking each in Python cost a savepoint round trip). Together that was a third
-        # of the queries of every new report.
-        report.full_clean(exclude=["tracking_code", *_LOADED_RELATIONS], validate_constraints=False)
-        _save_with_fresh_code(report)
-        _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
-        for prepared in photos_prepared:
-            _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
-        notifications.notify_new_report(report)
+
+
+def _report_file(
+    *,
+    reporter: AbstractBaseUser,
+    category: Category,
+    description: str,
+    location: Point | None = None,
+    accuracy_m: float | None = None,
+    public_identity: bool = False,
+    photos_prepared: Sequence[photos.PreparedPhoto] = (),
+) -> Report:
+    """report_create's work, inside the caller's transaction and stored-files guard."""
+    if location is not None and location.srid != WGS84:
+        raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
+    if len(photos_prepared) > photos.MAX_PHOTOS:
+        raise ValidationError({"photos": photos.PHOTO_TOO_MANY})
+    route = routing.route_point(
+        category=category,
+        lon=location.x if location is not None else None,
+        lat=location.y if location is not None else None,
+    )
+    now = timezone.now()
+    report = Report(
+        category=category,
+        description=description,
+        location=location,
+        accuracy_m=accuracy_m,
+        area=route.area,
+        generation=route.generation,
+        agency=route.agency,
+        reporter=reporter,
+        status=Status.RECEIVED,
+        created_at=now,
+        due_at=calendar_load().due_at(now, category.deadline_days),
+        tracking_code=tracking_code_new(),
+        public_identity=public_identity,
+    )
+    # Field validation runs; what it would re-ask the database does not. The related
+    # rows were read moments ago in this transaction (checking each again cost five
+    # queries), and the CHECK constraints are enforced by PostgreSQL on the insert
+    # (checking each in Python cost a savepoint round trip). Together that was a third
+    # of the queries of every new report.
+    report.full_clean(exclude=["tracking_code", *_LOADED_RELATIONS], validate_constraints=False)
+    _save_with_fresh_code(report)
+    _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
+    attached = [
+        _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
+        for prepared in photos_prepared
+    ]
+    notifications.notify_new_report(report)
+    # What the filer's answer shows, known without asking again (ReportCreatedSerializer).
+    report.photos_filed = attached
     return report
 
 
@@ -221,17 +247,17 @@ def report_create_idempotent(
 ) -> tuple[Report, bool]:
     """`report_create` behind a client's Idempotency-Key; returns (report, created).
 
-    A retry with the same key and body returns the first report. Two concurrent retries both
-    try to insert the key: the unique constraint makes the second wait for the first and then
-    fail, its report rolls back with its savepoint, and it returns the winner's report.
-    A key reused with a different body raises IdempotencyConflict.
+    The key is inserted with the report, and its unique constraint decides: a retry with the
+    same key and body rolls its own report back and returns the first one, and of two
+    concurrent retries the second waits for the first and then does the same. A key reused
+    with a different body raises IdempotencyConflict. Asking for the key first would cost
+    every filing a query to spare the rare retry its rolled-back work.
     """
-    existing = _idempotent_hit(reporter, key, request_hash)
-    if existing is not None:
-        return existing, False
     try:
+        # One transaction for the report and its key, without a savepoint between them: if
+        # either fails, both roll back.
         with photos.stored_files_guard(), transaction.atomic():
-            report = report_create(reporter=reporter, **fields)
+            report = _report_file(reporter=reporter, **fields)
             IdempotencyKey.objects.create(
                 user=reporter, key=key, request_hash=request_hash, report=report
             )
