@@ -102,13 +102,45 @@ def _decide(category: Category, areas: Sequence[Area], data: _RoutingData) -> in
     return None
 
 
+# For one report: its category's rules in its areas (or city-wide) and the jurisdictions
+# holding its areas, each with the whole agency row. What _routing_data and a fetch of the
+# chosen agency read in three queries, in one: every filing runs it.
+_AGENCY_FIELDS = list(Agency._meta.concrete_fields)
+_AGENCY_COLUMNS = ", ".join(f"ag.{f.column}" for f in _AGENCY_FIELDS)
+_CHOICES_SQL = f"""
+    SELECT 'rule', r.area_id, {_AGENCY_COLUMNS}
+    FROM reports_routingrule AS r JOIN reports_agency AS ag ON ag.id = r.agency_id
+    WHERE ag.active AND r.category_id = %(category)s
+      AND (r.area_id IS NULL OR r.area_id = ANY(%(areas)s))
+    UNION ALL
+    SELECT 'holder', aa.area_id, {_AGENCY_COLUMNS}
+    FROM reports_agency_areas AS aa JOIN reports_agency AS ag ON ag.id = aa.agency_id
+    WHERE ag.active AND aa.area_id = ANY(%(areas)s)
+"""  # noqa: S608 (column names from model meta; values are parameters)
+
+
 def agency_for(*, category: Category, areas: Sequence[Area]) -> Agency | None:
     """The agency that handles `category` for a report inside `areas` (lowest level first)."""
-    data = _routing_data(category_ids={category.pk}, area_ids={a.pk for a in areas})
-    agency_id = _decide(category, areas, data)
+    with connection.cursor() as cursor:
+        cursor.execute(_CHOICES_SQL, {"category": category.pk, "areas": [a.pk for a in areas]})
+        rows = cursor.fetchall()
+    names = [f.attname for f in _AGENCY_FIELDS]
+    agencies = {
+        agency.pk: agency
+        for agency in (Agency.from_db(connection.alias, names, row[2:]) for row in rows)
+    }
+    rules: dict[tuple[int, int | None], int] = {}
+    holders: dict[int, int] = {}
+    # Jurisdictions by agency code, so an area held by two agencies goes to the smaller code.
+    for kind, area_id, *agency_row in sorted(rows, key=lambda row: agencies[row[2]].code):
+        if kind == "rule":
+            rules[category.pk, area_id] = agency_row[0]
+        else:
+            holders.setdefault(area_id, agency_row[0])
+    agency_id = _decide(category, areas, _RoutingData(rules=rules, holders=holders))
     if agency_id is None and not areas:
         return Agency.objects.filter(kind=AgencyKind.CITY, active=True).order_by("code").first()
-    return Agency.objects.get(pk=agency_id) if agency_id is not None else None
+    return agencies[agency_id] if agency_id is not None else None
 
 
 def _area_in(area_ids: list[int]) -> Q:
