@@ -67,6 +67,18 @@ _COVERING_SQL = f"""
 """  # noqa: S608 (column names from model meta; values are parameters)
 
 
+# The same for the current generation, which comes with the answer: one row per covering
+# area, each carrying the generation's columns first; a single row of the generation with
+# NULL areas when nothing covers the point; no row before any generation is active. Every
+# new report asks this, so the generation costs no round trip of its own.
+_GENERATION_FIELDS = list(Generation._meta.concrete_fields)
+_CURRENT_COVERING_SQL = f"""
+    SELECT {", ".join(f"g.{f.column}" for f in _GENERATION_FIELDS)}, c.*
+    FROM (SELECT * FROM boundaries_generation WHERE active ORDER BY id LIMIT 1) AS g
+    LEFT JOIN LATERAL ({_COVERING_SQL.replace("%(generation)s", "g.id")}) AS c ON TRUE
+"""  # noqa: S608 (column names from model meta; values are parameters)
+
+
 # Areas within the tolerance of a point outside them all. The `&&` box is only an index
 # prefilter, widened by a longitude degree's (shorter) length so it never cuts too tight;
 # the distance itself is measured on the spheroid in metres.
@@ -95,14 +107,22 @@ def area_lookup(
 
     Callers validate coordinates first; this function trusts finite WGS 84 degrees.
     """
-    generation = generation or Generation.objects.current()
-    if generation is None:
-        return AreaLookup(generation=None)
-    tolerance = settings.BOUNDARIES_EDGE_TOLERANCE_M if tolerance_m is None else tolerance_m
-    params = {"lon": lon, "lat": lat, "generation": generation.id}
+    params = {"lon": lon, "lat": lat}
     with connection.cursor() as cursor:
-        cursor.execute(_COVERING_SQL, params)
-        covering = cursor.fetchall()
+        if generation is None:
+            cursor.execute(_CURRENT_COVERING_SQL, params)
+            rows = cursor.fetchall()
+            if not rows:
+                return AreaLookup(generation=None)
+            split = len(_GENERATION_FIELDS)
+            names = [f.attname for f in _GENERATION_FIELDS]
+            generation = Generation.from_db(connection.alias, names, rows[0][:split])
+            covering = [row[split:] for row in rows if row[split] is not None]
+        else:
+            cursor.execute(_COVERING_SQL, params | {"generation": generation.id})
+            covering = cursor.fetchall()
+        params["generation"] = generation.id
+        tolerance = settings.BOUNDARIES_EDGE_TOLERANCE_M if tolerance_m is None else tolerance_m
         if covering:
             return _covered_answer(generation, covering)
         if tolerance <= 0:
