@@ -16,3 +16,12 @@ class ReportsConfig(AppConfig):
         generation_activated.connect(
             on_generation_activated, dispatch_uid="reports.reroute_on_generation_activated"
         )
+
+        # The cached working calendar follows every change to the holiday table.
+        from django.db.models.signals import post_delete, post_save
+
+        from reports.deadlines import calendar_forget
+        from reports.models import Holiday
+
+        for signal in (post_save, post_delete):
+            signal.connect(calendar_forget, sender=Holiday, dispatch_uid="reports.calendar_forget")

@@ -100,3 +100,20 @@ def test_every_deadline_falls_at_closing_time_on_a_working_day_after_filing():
         assert calendar.due_at(filed + later_by, days) >= due
 
     check()
+
+
+def test_the_cached_calendar_follows_a_holiday_added_or_removed_in_the_admin(
+    django_assert_num_queries,
+):
+    """The calendar is read once and cached; saving or deleting a Holiday forgets it, so
+    the next deadline counts the change (Monday 3 Nov 2025 declared a day off, then not)."""
+    from reports.models import Holiday
+
+    filed = hanoi(2025, 10, 31, 18, 0)  # Friday after closing: received Monday 3 Nov
+    assert deadline_for(filed, 1) == hanoi(2025, 11, 4, 17, 0)
+    with django_assert_num_queries(0):
+        assert deadline_for(filed, 1) == hanoi(2025, 11, 4, 17, 0)
+    day_off = Holiday.objects.create(date=dt.date(2025, 11, 3), name="Ngày nghỉ thử")
+    assert deadline_for(filed, 1) == hanoi(2025, 11, 5, 17, 0)
+    day_off.delete()
+    assert deadline_for(filed, 1) == hanoi(2025, 11, 4, 17, 0)
