@@ -8,7 +8,8 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -136,8 +137,8 @@ def report_create(
     handles the category there. Photos are checked before this is called
     (`photos.photo_prepare`); their files are deleted again if the report rolls back.
     """
-    with photos.stored_files_guard(), transaction.atomic():
-        return _report_file(
+    return _filing(
+        lambda: _report_file(
             reporter=reporter,
             category=category,
             description=description,
@@ -146,6 +147,32 @@ def report_create(
             public_identity=public_identity,
             photos_prepared=photos_prepared,
         )
+    )
+
+
+# The unique constraint PostgreSQL gives Report.tracking_code (unique=True, default naming).
+_TRACKING_CODE_CONSTRAINT = "reports_report_tracking_code_key"
+_FILING_ATTEMPTS = 5
+_T = TypeVar("_T")
+
+
+def _filing(work: Callable[[], _T]) -> _T:
+    """Run `work` (a filing) in its own transaction and stored-files guard, and again from
+    the start if the tracking code it drew was taken.
+
+    A collision is astronomically rare (32^10 codes), so it costs a rerun of the whole
+    filing rather than a savepoint around every insert: a savepoint and its release were two
+    round trips on every new report.
+    """
+    for attempt in range(_FILING_ATTEMPTS):
+        try:
+            with photos.stored_files_guard(), transaction.atomic():
+                return work()
+        except IntegrityError as error:
+            constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+            if constraint != _TRACKING_CODE_CONSTRAINT or attempt == _FILING_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _report_file(
@@ -190,7 +217,7 @@ def _report_file(
     # (checking each in Python cost a savepoint round trip). Together that was a third
     # of the queries of every new report.
     report.full_clean(exclude=["tracking_code", *_LOADED_RELATIONS], validate_constraints=False)
-    _save_with_fresh_code(report)
+    report.save(force_insert=True)
     _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
     attached = [
         _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
@@ -226,22 +253,6 @@ def _photo_attach(
     return photo
 
 
-def _save_with_fresh_code(report: Report, attempts: int = 5) -> None:
-    """Insert, drawing a new tracking code on the (astronomically rare) collision."""
-    for attempt in range(attempts):
-        try:
-            with transaction.atomic():
-                report.save(force_insert=True)
-            return
-        except IntegrityError:
-            if (
-                attempt == attempts - 1
-                or not Report.objects.filter(tracking_code=report.tracking_code).exists()
-            ):
-                raise
-            report.tracking_code = tracking_code_new()
-
-
 def report_create_idempotent(
     *, reporter: AbstractBaseUser, key: str, request_hash: str, **fields
 ) -> tuple[Report, bool]:
@@ -253,14 +264,17 @@ def report_create_idempotent(
     with a different body raises IdempotencyConflict. Asking for the key first would cost
     every filing a query to spare the rare retry its rolled-back work.
     """
+
+    def file_with_key() -> Report:
+        # One transaction for the report and its key: if either fails, both roll back.
+        report = _report_file(reporter=reporter, **fields)
+        IdempotencyKey.objects.create(
+            user=reporter, key=key, request_hash=request_hash, report=report
+        )
+        return report
+
     try:
-        # One transaction for the report and its key, without a savepoint between them: if
-        # either fails, both roll back.
-        with photos.stored_files_guard(), transaction.atomic():
-            report = _report_file(reporter=reporter, **fields)
-            IdempotencyKey.objects.create(
-                user=reporter, key=key, request_hash=request_hash, report=report
-            )
+        report = _filing(file_with_key)
     except IntegrityError:
         existing = _idempotent_hit(reporter, key, request_hash)
         if existing is None:

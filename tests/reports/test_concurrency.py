@@ -80,3 +80,30 @@ def test_concurrent_supports_by_one_user_count_once(city, citizen):
     assert errors == []
     assert counts == [1] * RETRIES
     assert Follow.objects.filter(report=report, user=supporter, supports=True).count() == 1
+
+
+def test_a_tracking_code_drawn_twice_files_again_with_a_fresh_one(city, citizen, monkeypatch):
+    """A drawn code that is taken (unique constraint) reruns the filing, which stores one
+    report with a new code and one of everything else; with the Idempotency-Key too."""
+    taken = ReportFactory(agency=city.west_agency, area=city.west).tracking_code
+    category = Category.objects.get(code="rac-thai-sai-quy-dinh")
+    for key in (None, "collide-1"):
+        draws = iter([taken, "FRESH00001" if key is None else "FRESH00002"])
+        monkeypatch.setattr(services, "tracking_code_new", lambda draws=draws: next(draws))
+        fields = {
+            "reporter": citizen,
+            "category": category,
+            "description": "Đèn đường hỏng",
+            "location": Point(*WEST_POINT, srid=4326),
+        }
+        if key is None:
+            report = services.report_create(**fields)
+        else:
+            report, created = services.report_create_idempotent(
+                key=key, request_hash="body", **fields
+            )
+            assert created
+        assert report.tracking_code.startswith("FRESH")
+        assert report.events.count() == 1
+    assert Report.objects.filter(reporter=citizen).count() == 2
+    assert IdempotencyKey.objects.count() == 1
