@@ -17,11 +17,11 @@ class ReportsConfig(AppConfig):
             on_generation_activated, dispatch_uid="reports.reroute_on_generation_activated"
         )
 
-        # The cached working calendar follows every change to the holiday table.
-        from django.db.models.signals import post_delete, post_save
+        # Cached reference data follows every change to its table.
+        from geo.refcache import forget_on_change
+        from reports.deadlines import CALENDAR_CACHE_KEY
+        from reports.models import Category, Holiday
+        from reports.selectors import CATEGORIES_CACHE_KEY
 
-        from reports.deadlines import calendar_forget
-        from reports.models import Holiday
-
-        for signal in (post_save, post_delete):
-            signal.connect(calendar_forget, sender=Holiday, dispatch_uid="reports.calendar_forget")
+        forget_on_change(Holiday, CALENDAR_CACHE_KEY)
+        forget_on_change(Category, CATEGORIES_CACHE_KEY)

@@ -23,9 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
-from django.db import transaction
-
+from geo.refcache import reference_cached
 from reports.models import Holiday
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -86,32 +84,21 @@ def close_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, OFFICE_CLOSES, tzinfo=LOCAL_TZ)
 
 
-# Every new report reads the calendar, which changes a few times a year (through the admin).
-# It is kept in the default cache; a saved or deleted Holiday forgets it, right away and again
-# when its transaction commits. With a cache shared by the workers (Redis) every worker sees
-# the change at once; with a per-process cache, other workers within CALENDAR_CACHE_SECONDS.
+# Read for every new report; cached (geo.refcache), forgotten when a Holiday changes.
 CALENDAR_CACHE_KEY = "reports:working-calendar"
-CALENDAR_CACHE_SECONDS = 300
+
+
+def _calendar_read() -> WorkingCalendar:
+    off: set[dt.date] = set()
+    on: set[dt.date] = set()
+    for day, working in Holiday.objects.values_list("date", "working"):
+        (on if working else off).add(day)
+    return WorkingCalendar(days_off=frozenset(off), days_on=frozenset(on))
 
 
 def calendar_load() -> WorkingCalendar:
     """The calendar from the Holiday table (a few dozen rows a year: read it whole)."""
-    calendar = cache.get(CALENDAR_CACHE_KEY)
-    if calendar is None:
-        off: set[dt.date] = set()
-        on: set[dt.date] = set()
-        for day, working in Holiday.objects.values_list("date", "working"):
-            (on if working else off).add(day)
-        calendar = WorkingCalendar(days_off=frozenset(off), days_on=frozenset(on))
-        cache.set(CALENDAR_CACHE_KEY, calendar, CALENDAR_CACHE_SECONDS)
-    return calendar
-
-
-def calendar_forget(**kwargs) -> None:
-    """Drop the cached calendar now and once the current transaction commits (a Holiday
-    receiver: a request reading between the change and its commit would cache the old one)."""
-    cache.delete(CALENDAR_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CALENDAR_CACHE_KEY))
+    return reference_cached(CALENDAR_CACHE_KEY, _calendar_read)
 
 
 def deadline_for(filed_at: dt.datetime, working_days: int) -> dt.datetime:

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from geo.refcache import reference_cached
 from reports import permissions
 from reports.filters import distance_metres, within_metres
 from reports.models import (
@@ -41,8 +42,14 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.filter(active=True).order_by("sort_order", "code")
 
 
+# Every filing looks its category up; cached (geo.refcache), forgotten when a Category changes.
+CATEGORIES_CACHE_KEY = "reports:active-categories"
+
+
 def category_by_code(code: str) -> Category | None:
-    return category_list().filter(code=code).first()
+    """The active category called `code`, or None."""
+    active = reference_cached(CATEGORIES_CACHE_KEY, lambda: {c.code: c for c in category_list()})
+    return active.get(code)
 
 
 def agency_list() -> QuerySet[Agency]:

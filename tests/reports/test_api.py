@@ -484,3 +484,17 @@ def test_a_list_counts_exactly_up_to_the_cap_and_says_when_it_stopped(
     _report(city, WEST_POINT)
     body = api_client.get(REPORTS).json()
     assert (body["count"], body["count_exact"]) == (3, False)
+
+
+def test_a_category_deactivated_in_the_admin_is_refused_on_the_next_filing(
+    city, citizen, api_client
+):
+    """Categories are cached for filings; saving one forgets the cache at once."""
+    client = client_for(api_client, citizen)
+    assert client.post(REPORTS, submission(), format="json").status_code == 201
+    category = Category.objects.get(code=submission()["category"])
+    category.active = False
+    category.save()
+    response = client.post(REPORTS, submission(), format="json")
+    assert response.status_code == 400
+    assert "category" in response.json()

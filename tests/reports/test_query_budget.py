@@ -11,7 +11,7 @@ from .test_api import REPORTS, submission
 
 pytestmark = pytest.mark.django_db
 
-FILING_QUERY_BUDGET = 13
+FILING_QUERY_BUDGET = 12
 
 
 def test_filing_a_report_stays_within_its_query_budget(
