@@ -17,18 +17,19 @@ from rest_framework.authtoken.models import Token
 
 from bench import db, loadgen, server, setup_data
 from bench.cases.lookup import SAMPLE
+from bench.floor_urls import FLOOR_PATH
 from bench.harness import Results, Row
 from reports.models import Category
 
 DESCRIPTION = "Rác thải sinh hoạt đổ trộm ở đầu ngõ, bốc mùi, chưa được thu gom."
 
 # The service's writes, in SQL: route (lowest-level covering area, its agency), insert the
-# report, its public "created" event and the idempotency key, in one transaction.
-INSERT_AND_ROUTE = """\\set id random(1, {sample})
-\\set user random(1, {users})
-\\set cat random(1, {categories})
+# report, its public "created" event and the idempotency key, in one transaction. The point,
+# category, reporter and description are filled in per runner: pgbench draws them from its
+# variables, the Django floor (bench/floor_urls.py) binds them from the request.
+INSERT_AND_ROUTE = """
 WITH pt AS (
-    SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g FROM bench_lookup_points WHERE id = :id
+    {point}
 ), best AS (
     SELECT a.id AS area_id FROM boundaries_areapiece AS p
     JOIN boundaries_area AS a ON a.id = p.area_id
@@ -45,9 +46,8 @@ WITH pt AS (
         due_at, transfers_count, agency_id, area_id, category_id, generation_id, reporter_id
         {extra_columns})
     SELECT upper(substr(md5(random()::text || clock_timestamp()::text), 1, 10)),
-           '{description}', pt.g, 12, 'received', now(), now(), now() + interval '3 days', 0,
-           ag.agency_id, best.area_id, (ARRAY[{category_ids}])[:cat], {generation},
-           (ARRAY[{user_ids}])[:user] {extra_values}
+           {description}, pt.g, 12, 'received', now(), now(), now() + interval '3 days', 0,
+           ag.agency_id, best.area_id, {category}, {generation}, {user} {extra_values}
     FROM pt, best, ag
     RETURNING id, reporter_id
 ), ev AS (
@@ -57,6 +57,11 @@ WITH pt AS (
 )
 INSERT INTO reports_idempotencykey (key, request_hash, created_at, user_id, report_id)
 SELECT md5(random()::text), md5(random()::text), now(), reporter_id, id FROM ins;
+"""
+
+PGBENCH_DRAWS = """\\set id random(1, {sample})
+\\set user random(1, {users})
+\\set cat random(1, {categories})
 """
 
 
@@ -117,27 +122,48 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     extra = setup_data.report_column_defaults(given)
     with psycopg.connect(db.libpq_url()) as conn:
         literals = [psycopg.sql.Literal(v).as_string(conn) for _, v in extra]
-    sql = INSERT_AND_ROUTE.format(
-        extra_columns="".join(f", {column}" for column, _ in extra),
-        extra_values="".join(f", {literal}" for literal in literals),
-        sample=SAMPLE,
-        users=len(user_ids),
-        categories=len(categories),
-        generation=int(generation_id),
-        description=DESCRIPTION.replace("'", "''"),
-        category_ids=",".join(str(i) for _, i in categories),
-        user_ids=",".join(str(i) for i in user_ids),
+    common = {
+        "extra_columns": "".join(f", {column}" for column, _ in extra),
+        "extra_values": "".join(f", {literal}" for literal in literals),
+        "generation": int(generation_id),
+    }
+    sql = PGBENCH_DRAWS.format(
+        sample=SAMPLE, users=len(user_ids), categories=len(categories)
+    ) + INSERT_AND_ROUTE.format(
+        point=(
+            "SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS g FROM bench_lookup_points"
+            " WHERE id = :id"
+        ),
+        description="'" + DESCRIPTION.replace("'", "''") + "'",
+        category=f"(ARRAY[{','.join(str(i) for _, i in categories)}])[:cat]",
+        user=f"(ARRAY[{','.join(str(i) for i in user_ids)}])[:user]",
+        **common,
     )
+    floor_sql = INSERT_AND_ROUTE.format(
+        point="SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g",
+        description="%(description)s",
+        category="%(category)s",
+        user="%(user)s",
+        **common,
+    )
+    floor_env = {
+        "DJANGO_SETTINGS_MODULE": "bench.floor_settings",
+        "THROTTLE_ENABLED": "false",
+        "BENCH_FLOOR_SQL": floor_sql,
+        "BENCH_FLOOR_CATEGORIES": json.dumps(dict(categories)),
+        "BENCH_FLOOR_USERS": json.dumps(user_ids),
+    }
+    lua = _wrk_script(tokens, [c for c, _ in categories], points)
     try:
         reference = loadgen.pgbench(db.libpq_url(), sql, seconds=seconds)
+        with server.gunicorn(db.BENCH_DATABASE_URL, env=floor_env) as base:
+            floor = loadgen.wrk(
+                base + "/", lua.replace("/api/v1/reports", FLOOR_PATH), seconds=seconds
+            )
         # Rate limits protect the city from abuse, not from its own benchmark.
         env = {"THROTTLE_ENABLED": "false"}
         with server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base:
-            http = loadgen.wrk(
-                base + "/",
-                _wrk_script(tokens, [c for c, _ in categories], points),
-                seconds=seconds,
-            )
+            http = loadgen.wrk(base + "/", lua, seconds=seconds)
     finally:
         _cleanup(max_id)
     results.add(
@@ -148,6 +174,18 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
             reference_name="pgbench, same insert-and-route SQL",
             ratio=reference.rate / http.rate if http.rate else None,
             target="≥ 0.3× the SQL rate (ratio ≤ 3.3×)",
+        )
+    )
+    results.add(
+        Row(
+            case="Report creation, `POST /api/v1/reports`",
+            ours=http.describe(),
+            reference=floor.describe() + (f", {floor.errors} non-2xx" if floor.errors else ""),
+            reference_name=(
+                "the same SQL behind one Django view, same server and middleware "
+                "(bench/floor_urls.py)"
+            ),
+            ratio=floor.rate / http.rate if http.rate else None,
         )
     )
     results.read(
