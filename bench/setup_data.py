@@ -188,5 +188,12 @@ def _vacuum() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("reports_report", "reports_reportevent", "boundaries_areapiece"):
+        tables = (
+            "reports_report",
+            "reports_reportevent",
+            "boundaries_areapiece",
+            "tiles_reportcell",  # the tile pre-aggregates, filled by triggers with the reports
+            "tiles_reportdeadline",
+        )
+        for table in tables:
             cursor.execute(f"VACUUM (ANALYZE) {table}")  # names from this module
