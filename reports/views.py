@@ -94,8 +94,25 @@ class CategoryListView(generics.ListAPIView):
 
 
 def _feature_page(view: generics.ListAPIView) -> Response:
-    """One page of a filtered report list as a FeatureCollection, built in the database."""
-    reports = view.filter_queryset(view.get_queryset())
+    """One page of a filtered report list as a FeatureCollection, built in the database.
+
+    The view's filter backends run in order, except that the filterset (DjangoFilterBackend)
+    is left out when the query string holds none of its parameters: it would filter nothing,
+    and copying its filters and building and validating its form cost about 1.5 ms a request,
+    a tenth of a 500-feature page. Plain paging and the map's in_bbox are such requests. A
+    parameter counts as the filterset's when it is a filter's name or begins with one and
+    "_" (a range filter's since_after, size_min), so a filterset that would act always runs.
+    """
+    reports = view.get_queryset()
+    params = view.request.query_params
+    for backend_class in view.filter_backends:
+        backend = backend_class()
+        if isinstance(backend, DjangoFilterBackend):
+            filterset = backend.get_filterset_class(view, reports)
+            names = filterset.base_filters if filterset else ()
+            if not any(k == n or k.startswith(f"{n}_") for k in params for n in names):
+                continue
+        reports = backend.filter_queryset(view.request, reports, view)
     return view.paginator.feature_page(reports, view.request)
 
 

@@ -40,24 +40,17 @@ def _list_sql() -> str:
     """The list's own feature SQL for its first N reports, as one FeatureCollection.
 
     Built from the selector's text so the properties can never drift apart; a change to that
-    text that breaks these replacements fails loudly. The reference reads the first N rows
-    straight from the table instead of through a page's id list, and writes timestamps as
-    json does in the session's time zone (set to the project's, so the text is the same)
-    instead of spelling out the zone per value: the cheapest way to the same answer.
-    Parameters: the time zone (unused once swapped), now, open statuses, N.
+    text that breaks these replacements fails loudly. The reference reads its N rows straight
+    from the table in the list's order (as the list reads its first pages; deeper pages find
+    their ids first), and sets the session's time zone once (the list sets it around each
+    page's statement): the cheapest way to the same answer. Parameters: now, open statuses, N.
     """
     sql = selectors._FEATURES_SQL
     swaps = {
-        "CROSS JOIN unnest(ARRAY({ids})) WITH ORDINALITY AS p(id, n)\n"
-        "        JOIN reports_report AS r ON r.id = p.id": (
+        "CROSS JOIN {rows}": (
             "CROSS JOIN (SELECT *, row_number() OVER (ORDER BY created_at DESC, id DESC) AS n"
             " FROM reports_report ORDER BY created_at DESC, id DESC LIMIT %s) AS r"
         ),
-        "SELECT p.n, json_build_object(": "SELECT r.n, json_build_object(",
-        **{
-            selectors._local_iso(column): column
-            for column in ("r.created_at", "r.due_at", "r.resolved_at", "r.closed_at")
-        },
     }
     for old, new in swaps.items():
         if old not in sql:
@@ -73,7 +66,7 @@ def _reference(n: int) -> tuple[Stats, int]:
     with psycopg.connect(db.libpq_url()) as conn:
         conn.execute("SELECT set_config('TimeZone', %s, false)", [settings.TIME_ZONE])
         now = conn.execute("SELECT now()").fetchone()[0]
-        params = [settings.TIME_ZONE, now, [str(s) for s in OPEN_STATUSES], n]
+        params = [now, [str(s) for s in OPEN_STATUSES], n]
         size = len(conn.execute(sql, params).fetchone()[0])
         stats = measure(lambda: conn.execute(sql, params).fetchone(), repeat=5)
     return stats, size
@@ -97,8 +90,16 @@ def run(results: Results, *, repeat: int) -> None:
             )
     results.read(
         "GeoJSON list",
-        "Each page is one statement (its capped count and its features, built by "
-        "json_build_object) whose JSON is passed through unparsed; the rest is the count, "
-        "the OFFSET, HTTP and one request per 500 features, which the single json_agg "
-        "statement does not pay.",
+        "Each page is one round trip to the database: its capped count and its features in "
+        "one statement, written by json_build_object with json writing the timestamps in the "
+        "project's zone (set around the statement in the same message), and the bytes handed "
+        "to the client unparsed and undecoded. The first pages read their rows straight in "
+        "the list's order, as the reference does; deeper ones find their ids first, so the "
+        "OFFSET skips index entries rather than rows. Per feature a page costs about what "
+        "json_agg does; what is left is paid once per request of 500 features, where the "
+        "single statement pays it once in all: the capped count (an index-only scan of up to "
+        "10,001 rows, about 0.7 ms), parsing and planning (about 0.5 ms), Django and DRF "
+        "(about 1 ms) and HTTP (about 1 ms). Those fixed costs weigh most at 1,000 features "
+        "(two requests), and the three processes a request passes through (client, gunicorn, "
+        "PostgreSQL) make the ratio move with the machine's load more than the reference does.",
     )

@@ -10,13 +10,17 @@ import json
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connection
+from django.db import DataError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from reports import pagination, selectors
 from reports.models import Category, Status
 from reports.serializers import ReportFeatureSerializer
+from reports.views import ReportListCreateView
 from tests.factories.reports import ReportFactory
 
 from .conftest import EAST_POINT, WEST_POINT, client_for
@@ -204,7 +208,7 @@ def test_the_worklist_page_is_one_statement_besides_sign_in_and_roles(
 @pytest.mark.parametrize("zone", ["Asia/Ho_Chi_Minh", "America/St_Johns", "Europe/Paris"])
 def test_timestamps_read_as_postgresql_writes_them_in_the_projects_zone(city, settings, zone):
     """As json writes a timestamptz with the session in that zone: fraction trimmed, +HH:MM
-    (the previous implementation set the session's zone around the statement)."""
+    (the page sets the session's zone around its statement, so json writes them)."""
     settings.TIME_ZONE = zone
     instants = [
         dt.datetime(2025, 1, 15, 2, 30, tzinfo=dt.UTC),
@@ -235,12 +239,82 @@ def test_timestamps_read_as_postgresql_writes_them_in_the_projects_zone(city, se
     assert written == [[text] * 4 for text in json.loads(expected)]
 
 
+def _session_zone() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        return cursor.fetchone()[0]
+
+
+def _failing_page():
+    """A page whose statement fails after the zone was set (1 / 0 in its filter)."""
+    return selectors.report_feature_page(
+        selectors.report_list_public().filter(pk=RawSQL("1 / 0", [])),
+        offset=0,
+        limit=10,
+        count_upto=10,
+        now=timezone.now(),
+    )
+
+
 def test_listing_leaves_the_connections_time_zone_as_django_set_it(city, api_client):
     _report(city, WEST_POINT)
     api_client.get(REPORTS)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('TimeZone')")
-        assert cursor.fetchone()[0] == connection.timezone_name
+    assert _session_zone() == connection.timezone_name
+
+
+def test_a_failed_page_in_a_transaction_leaves_the_zone_as_django_set_it(city):
+    """The zone's change is rolled back with the savepoint the failed page ran in."""
+    with pytest.raises(DataError), transaction.atomic():
+        _failing_page()
+    assert _session_zone() == connection.timezone_name
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_page_in_autocommit_leaves_the_zone_as_django_set_it_failed_or_not():
+    """Outside a transaction the page's three statements are one implicit transaction: the
+    last one resets the zone, and when the page fails the whole is rolled back."""
+    assert selectors.report_feature_page(
+        selectors.report_list_public(), offset=0, limit=10, count_upto=10, now=timezone.now()
+    ) == (0, b"[]")
+    assert connection.get_autocommit()
+    assert _session_zone() == connection.timezone_name
+    with pytest.raises(DataError):
+        _failing_page()
+    assert _session_zone() == connection.timezone_name
+
+
+def _through_every_filter_backend(params: dict) -> list[str]:
+    """The codes the list's filter backends select for `params`, each backend run."""
+    request = Request(APIRequestFactory().get(REPORTS, params))
+    view = ReportListCreateView(request=request, format_kwarg=None, args=(), kwargs={})
+    reports = selectors.report_list_public()
+    for backend in view.filter_backends:
+        reports = backend().filter_queryset(request, reports, view)
+    return [report.tracking_code for report in reports]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"page_size": 500},
+        {"in_bbox": "105.80,21.00,105.81,21.01"},
+        {"near": f"{EAST_POINT[0]},{EAST_POINT[1]}", "radius_m": 200},
+        {"format": "json", "unknown": "lost"},
+        {"status_in": "lost"},
+        {"status": "received", "in_bbox": "105.80,21.00,105.82,21.01"},
+        {"area": "00002"},
+    ],
+)
+def test_a_page_selects_what_every_filter_backend_would(city, api_client, params):
+    """The filterset is left out when the query names none of its parameters; the page is
+    the same as when every backend runs."""
+    _report(city, WEST_POINT)
+    _report(city, EAST_POINT)
+    _report(city, EAST_POINT, status=Status.IN_PROGRESS)
+    response = api_client.get(REPORTS, params)
+    assert response.status_code == 200, response.content
+    assert [f["id"] for f in response.json()["features"]] == _through_every_filter_backend(params)
 
 
 def test_the_browsable_api_still_shows_a_page(city, api_client):
@@ -249,3 +323,32 @@ def test_the_browsable_api_still_shows_a_page(city, api_client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"FeatureCollection" in response.content
+
+
+@pytest.mark.parametrize(
+    ("params", "sizes"),
+    [
+        ({}, [2, 2, 2]),
+        ({"status": "received"}, [2, 2, 1]),
+        ({"in_bbox": "105.80,21.00,105.81,21.01"}, [2, 2, 1]),
+    ],
+)
+def test_a_page_read_straight_equals_the_page_read_by_ids(
+    city, api_client, monkeypatch, params, sizes
+):
+    """Near the start of the list a page reads its rows straight, deeper it finds its ids
+    first: every page, filtered or not, is the same either way."""
+    for hours in (5, 1, 3, 2, 4):
+        _report(city, WEST_POINT, created_at=timezone.now() - dt.timedelta(hours=hours))
+    _report(city, EAST_POINT, status=Status.IN_PROGRESS)
+
+    def pages(straight_before):
+        monkeypatch.setattr(selectors, "_STRAIGHT_BEFORE", straight_before)
+        return [
+            api_client.get(REPORTS, {**params, "page": page, "page_size": 2}).content
+            for page in (1, 2, 3)
+        ]
+
+    straight, by_ids = pages(10**6), pages(0)
+    assert straight == by_ids
+    assert [len(json.loads(page)["features"]) for page in straight] == sizes
