@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from geo.crs import HANOI_BOUNDS
@@ -34,12 +34,26 @@ _CENTER_ZOOM = 11
 # prices ST_AsMVTGeom and ST_Transform high, so it would JIT-compile it and start parallel
 # workers: measured on a z16 tile of 7,500 reports, 62 ms with both, 24 ms without (the JIT
 # compile alone costs ~30 ms, and two workers fight the web server for a 2-core machine).
-# Local to the tile's transaction (set_config(..., true) is SET LOCAL, in one statement).
-# bench/cases/tiles.py gives pgbench the same settings.
+# set_config(..., true) is SET LOCAL, in one statement: local to the transaction.
 TILE_STATEMENT_SETTINGS = (
     "SELECT set_config('jit', 'off', true), "
     "set_config('max_parallel_workers_per_gather', '0', true)"
 )
+
+
+def tile_statement(sql: str) -> str:
+    """The settings and the tile statement as one query string, sent in one round trip.
+
+    PostgreSQL runs the statements of one simple-protocol query as a single implicit
+    transaction and plans each just before running it, so the tile statement is planned
+    with the settings in force and they end with it. That is one round trip where an
+    explicit BEGIN, the settings, the statement and COMMIT were four, each a wake-up of
+    the web worker and of a PostgreSQL backend: on a busy two-core server a real share of
+    a tile that renders in a millisecond. Django's psycopg cursor binds parameters
+    client-side and sends the simple protocol. Inside a caller's transaction the settings
+    last until that transaction ends. bench/cases/tiles.py sends pgbench the same string.
+    """
+    return f"{TILE_STATEMENT_SETTINGS}; {sql}"
 
 
 @dataclass(frozen=True)
@@ -73,9 +87,9 @@ def tile_render(
 ) -> tuple[bytes, dt.datetime | None]:
     """Run the layer's one statement: the MVT bytes and when the content next changes."""
     sql, params = layer.sql(tile, query, now)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(TILE_STATEMENT_SETTINGS)
-        cursor.execute(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(tile_statement(sql), params)
+        cursor.nextset()  # past the settings' row, to the tile
         body, next_change = cursor.fetchone()
     return bytes(body or b""), next_change
 
