@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results = Results(scale=args.scale)
     if "routing" in args.only:
+        setup_data.vacuum()
         from bench.cases import routing
 
         print("case: bulk routing")
@@ -74,27 +75,32 @@ def main(argv: list[str] | None = None) -> int:
             repeat=args.repeat,
         )
     if "creation" in args.only:
+        setup_data.vacuum()
         from bench.cases import creation, lookup
 
         print("case: report creation over HTTP")
         lookup.ensure_points(work)
         creation.run(results, workload=work, generation_id=generation.id, seconds=args.seconds)
     if "lookup" in args.only:
+        setup_data.vacuum()
         from bench.cases import lookup
 
         print("case: point lookup")
         lookup.run(results, workload=work, generation_id=generation.id, seconds=args.seconds)
     if "tiles" in args.only:
+        setup_data.vacuum()
         from bench.cases import tiles
 
         print("case: tiles")
         tiles.run(results, seconds=args.seconds)
     if "listing" in args.only:
+        setup_data.vacuum()
         from bench.cases import listing
 
         print("case: GeoJSON list")
         listing.run(results, repeat=args.repeat)
     if "analytics" in args.only:
+        setup_data.vacuum()
         from bench.cases import analytics
 
         print("case: analytics")

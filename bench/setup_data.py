@@ -129,7 +129,7 @@ def ensure_reports(workload, *, generation, level) -> int:
     n = len(workload)
     marker = "B" + format(n, "x").rjust(9, "0")
     if Report.objects.count() == n and Report.objects.filter(tracking_code=marker).exists():
-        _vacuum()
+        vacuum()
         return n
     users = []
     existing = get_user_model().objects.in_bulk(
@@ -174,12 +174,18 @@ def ensure_reports(workload, *, generation, level) -> int:
                 **{f"default_{column}": value for column, value in extra},
             },
         )
-    _vacuum()
+    vacuum()
     return Report.objects.count()
 
 
-def _vacuum() -> None:
+def vacuum() -> None:
     """VACUUM ANALYZE the tables the cases read, as autovacuum keeps a live database.
+
+    Run before every case too: the routing and creation cases write (a re-route updates
+    every open report, a creation run inserts and deletes thousands), and on a server whose
+    autovacuum is off, as on the CI machines (conf.d/90-ci.conf), the next case would
+    otherwise find a visibility map cleared over a third of the table and every index-only
+    scan (a list page's count and ids) visiting the heap.
 
     A freshly bulk-loaded table has no visibility map yet, so every index-only scan (a list
     page's ids, a count) would visit the heap for each row; a city's database, vacuumed in
