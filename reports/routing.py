@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from boundaries.models import Area, Generation
@@ -39,7 +38,6 @@ from reports.models import (
     AgencyKind,
     Category,
     EventKind,
-    RoutingRule,
 )
 
 REROUTE_NOTE = "Định tuyến lại theo địa giới hành chính mới ({generation})."
@@ -65,24 +63,46 @@ class _RoutingData:
 
     rules: dict[tuple[int, int | None], int]  # (category, area or None for city-wide) → agency
     holders: dict[int, int]  # area → the agency (smallest code) whose jurisdiction holds it
+    agencies: dict[int, Agency]  # every active agency named above, whole
+
+
+# The categories' rules in the areas (or city-wide) and the jurisdictions holding the areas,
+# each with its whole agency row, in one statement: every filing runs it (for one category and
+# its areas), and a re-route once for all pairs at hand.
+_AGENCY_FIELDS = list(Agency._meta.concrete_fields)
+_AGENCY_COLUMNS = ", ".join(f"ag.{f.column}" for f in _AGENCY_FIELDS)
+_CHOICES_SQL = f"""
+    SELECT 'rule', r.category_id, r.area_id, {_AGENCY_COLUMNS}
+    FROM reports_routingrule AS r JOIN reports_agency AS ag ON ag.id = r.agency_id
+    WHERE ag.active AND r.category_id = ANY(%(categories)s)
+      AND (r.area_id IS NULL OR r.area_id = ANY(%(areas)s))
+    UNION ALL
+    SELECT 'holder', NULL, aa.area_id, {_AGENCY_COLUMNS}
+    FROM reports_agency_areas AS aa JOIN reports_agency AS ag ON ag.id = aa.agency_id
+    WHERE ag.active AND aa.area_id = ANY(%(areas)s)
+"""  # noqa: S608 (column names from model meta; values are parameters)
 
 
 def _routing_data(*, category_ids: set[int], area_ids: set[int]) -> _RoutingData:
-    rules = RoutingRule.objects.filter(category_id__in=category_ids, agency__active=True).filter(
-        _area_in(list(area_ids))
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CHOICES_SQL, {"categories": list(category_ids), "areas": list(area_ids)})
+        rows = cursor.fetchall()
+    names = [f.attname for f in _AGENCY_FIELDS]
+    agencies = {
+        agency.pk: agency
+        for agency in (Agency.from_db(connection.alias, names, row[3:]) for row in rows)
+    }
+    rules: dict[tuple[int, int | None], int] = {}
     holders: dict[int, int] = {}
-    held = (
-        Agency.areas.through.objects.filter(area_id__in=area_ids, agency__active=True)
-        .order_by("agency__code")
-        .values_list("area_id", "agency_id")
-    )
-    for area_id, agency_id in held:
-        holders.setdefault(area_id, agency_id)
-    return _RoutingData(
-        rules={(c, a): g for c, a, g in rules.values_list("category_id", "area_id", "agency_id")},
-        holders=holders,
-    )
+    # By agency code, so an area held by two agencies goes to the smaller code.
+    for kind, category_id, area_id, agency_id, *_ in sorted(
+        rows, key=lambda row: agencies[row[3]].code
+    ):
+        if kind == "rule":
+            rules[category_id, area_id] = agency_id
+        else:
+            holders.setdefault(area_id, agency_id)
+    return _RoutingData(rules=rules, holders=holders, agencies=agencies)
 
 
 def _decide(category: Category, areas: Sequence[Area], data: _RoutingData) -> int | None:
@@ -102,49 +122,13 @@ def _decide(category: Category, areas: Sequence[Area], data: _RoutingData) -> in
     return None
 
 
-# For one report: its category's rules in its areas (or city-wide) and the jurisdictions
-# holding its areas, each with the whole agency row. What _routing_data and a fetch of the
-# chosen agency read in three queries, in one: every filing runs it.
-_AGENCY_FIELDS = list(Agency._meta.concrete_fields)
-_AGENCY_COLUMNS = ", ".join(f"ag.{f.column}" for f in _AGENCY_FIELDS)
-_CHOICES_SQL = f"""
-    SELECT 'rule', r.area_id, {_AGENCY_COLUMNS}
-    FROM reports_routingrule AS r JOIN reports_agency AS ag ON ag.id = r.agency_id
-    WHERE ag.active AND r.category_id = %(category)s
-      AND (r.area_id IS NULL OR r.area_id = ANY(%(areas)s))
-    UNION ALL
-    SELECT 'holder', aa.area_id, {_AGENCY_COLUMNS}
-    FROM reports_agency_areas AS aa JOIN reports_agency AS ag ON ag.id = aa.agency_id
-    WHERE ag.active AND aa.area_id = ANY(%(areas)s)
-"""  # noqa: S608 (column names from model meta; values are parameters)
-
-
 def agency_for(*, category: Category, areas: Sequence[Area]) -> Agency | None:
     """The agency that handles `category` for a report inside `areas` (lowest level first)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CHOICES_SQL, {"category": category.pk, "areas": [a.pk for a in areas]})
-        rows = cursor.fetchall()
-    names = [f.attname for f in _AGENCY_FIELDS]
-    agencies = {
-        agency.pk: agency
-        for agency in (Agency.from_db(connection.alias, names, row[2:]) for row in rows)
-    }
-    rules: dict[tuple[int, int | None], int] = {}
-    holders: dict[int, int] = {}
-    # Jurisdictions by agency code, so an area held by two agencies goes to the smaller code.
-    for kind, area_id, *agency_row in sorted(rows, key=lambda row: agencies[row[2]].code):
-        if kind == "rule":
-            rules[category.pk, area_id] = agency_row[0]
-        else:
-            holders.setdefault(area_id, agency_row[0])
-    agency_id = _decide(category, areas, _RoutingData(rules=rules, holders=holders))
+    data = _routing_data(category_ids={category.pk}, area_ids={a.pk for a in areas})
+    agency_id = _decide(category, areas, data)
     if agency_id is None and not areas:
         return Agency.objects.filter(kind=AgencyKind.CITY, active=True).order_by("code").first()
-    return agencies[agency_id] if agency_id is not None else None
-
-
-def _area_in(area_ids: list[int]) -> Q:
-    return Q(area__isnull=True) | Q(area_id__in=area_ids)
+    return data.agencies[agency_id] if agency_id is not None else None
 
 
 def route_point(*, category: Category, lon: float | None, lat: float | None) -> Route:
