@@ -5,11 +5,12 @@ in the same transaction, so the timeline can never disagree with the report.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -120,40 +121,11 @@ def _event(
 _LOADED_RELATIONS = ("category", "area", "generation", "agency", "reporter")
 
 
-def report_create(
-    *,
-    reporter: AbstractBaseUser,
-    category: Category,
-    description: str,
-    location: Point | None = None,
-    accuracy_m: float | None = None,
-    public_identity: bool = False,
-    photos_prepared: Sequence[photos.PreparedPhoto] = (),
-) -> Report:
-    """File a report: route it, set its deadline, store it with its "created" event and its
-    photos, and tell the handling agency's officials after commit.
-
-    Raises NotRouted (nothing stored) when the point is outside every area or nobody
-    handles the category there. Photos are checked before this is called
-    (`photos.photo_prepare`); their files are deleted again if the report rolls back.
-    """
-    return _filing(
-        lambda: _report_file(
-            reporter=reporter,
-            category=category,
-            description=description,
-            location=location,
-            accuracy_m=accuracy_m,
-            public_identity=public_identity,
-            photos_prepared=photos_prepared,
-        )
-    )
-
-
 # The unique constraint PostgreSQL gives Report.tracking_code (unique=True, default naming).
 _TRACKING_CODE_CONSTRAINT = "reports_report_tracking_code_key"
 _FILING_ATTEMPTS = 5
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 def _filing(work: Callable[[], _T]) -> _T:
@@ -175,7 +147,19 @@ def _filing(work: Callable[[], _T]) -> _T:
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _report_file(
+def _in_own_filing(work: Callable[_P, Report]) -> Callable[_P, Report]:
+    """`work` run by `_filing`; the undecorated function stays `.__wrapped__`, for callers
+    that file inside a transaction of their own (report_create_idempotent)."""
+
+    @functools.wraps(work)
+    def file(*args: _P.args, **kwargs: _P.kwargs) -> Report:
+        return _filing(lambda: work(*args, **kwargs))
+
+    return file
+
+
+@_in_own_filing
+def report_create(
     *,
     reporter: AbstractBaseUser,
     category: Category,
@@ -185,7 +169,13 @@ def _report_file(
     public_identity: bool = False,
     photos_prepared: Sequence[photos.PreparedPhoto] = (),
 ) -> Report:
-    """report_create's work, inside the caller's transaction and stored-files guard."""
+    """File a report: route it, set its deadline, store it with its "created" event and its
+    photos, and tell the handling agency's officials after commit.
+
+    Raises NotRouted (nothing stored) when the point is outside every area or nobody
+    handles the category there. Photos are checked before this is called
+    (`photos.photo_prepare`); their files are deleted again if the report rolls back.
+    """
     if location is not None and location.srid != WGS84:
         raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
     if len(photos_prepared) > photos.MAX_PHOTOS:
@@ -267,7 +257,7 @@ def report_create_idempotent(
 
     def file_with_key() -> Report:
         # One transaction for the report and its key: if either fails, both roll back.
-        report = _report_file(reporter=reporter, **fields)
+        report = report_create.__wrapped__(reporter=reporter, **fields)
         IdempotencyKey.objects.create(
             user=reporter, key=key, request_hash=request_hash, report=report
         )
