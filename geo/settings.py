@@ -91,7 +91,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgis://civicpin:civicpin@127.0.0.1:5432/civicpin")
 }
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# GeoDjango's PostGIS backend with a health check that polls the socket (geo/postgis/base.py).
+DATABASES["default"]["ENGINE"] = "geo.postgis"
 # Reuse connections, but check them first so a restarted database is survived.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -1,0 +1,124 @@
+"""The health check of geo.postgis: no round trip for a quiet connection, Django's SELECT 1
+for one that PostgreSQL has written to (ended, or with a notification waiting)."""
+
+from __future__ import annotations
+
+import select
+from collections.abc import Iterator
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+from geo.postgis.base import DatabaseWrapper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def wrappers() -> Iterator[list[DatabaseWrapper]]:
+    """Separate connections to the test database, as a gunicorn worker holds its own."""
+    made: list[DatabaseWrapper] = []
+    yield made
+    for wrapper in made:
+        wrapper.close()
+
+
+def _open(made: list[DatabaseWrapper]) -> DatabaseWrapper:
+    wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+    wrapper.ensure_connection()
+    made.append(wrapper)
+    return wrapper
+
+
+def _backend_pid(wrapper: DatabaseWrapper) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _count_select_one(monkeypatch: pytest.MonkeyPatch, wrapper: DatabaseWrapper) -> list[bool]:
+    """Record every call of Django's round-trip check on `wrapper`, and its answer."""
+    calls: list[bool] = []
+    original = wrapper.is_usable
+
+    def is_usable() -> bool:
+        calls.append(original())
+        return calls[-1]
+
+    monkeypatch.setattr(wrapper, "is_usable", is_usable)
+    return calls
+
+
+def _next_request(wrapper: DatabaseWrapper) -> None:
+    """What Django does at the end of one request and the first query of the next."""
+    wrapper.close_if_unusable_or_obsolete()
+    wrapper.close_if_health_check_failed()
+
+
+def _wait_readable(wrapper: DatabaseWrapper) -> None:
+    poller = select.poll()
+    poller.register(wrapper.connection.pgconn.socket, select.POLLIN)
+    assert poller.poll(5000), "PostgreSQL wrote nothing to the connection within 5 s"
+
+
+def test_the_settings_use_the_project_backend():
+    assert isinstance(connections[DEFAULT_DB_ALIAS], DatabaseWrapper)
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_quiet_idle_connection_is_reused_without_a_round_trip(monkeypatch, wrappers):
+    worker = _open(wrappers)
+    pid = _backend_pid(worker)
+    calls = _count_select_one(monkeypatch, worker)
+
+    _next_request(worker)
+
+    assert calls == []
+    assert worker.health_check_done
+    assert _backend_pid(worker) == pid
+
+
+def test_a_connection_postgresql_ended_is_replaced_before_the_request_uses_it(
+    monkeypatch, wrappers
+):
+    worker = _open(wrappers)
+    pid = _backend_pid(worker)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        assert cursor.fetchone()[0] is True
+    _wait_readable(worker)
+    calls = _count_select_one(monkeypatch, worker)
+
+    _next_request(worker)
+
+    assert calls == [False]  # the SELECT 1 found it dead, so it was closed
+    assert worker.connection is None
+    assert _backend_pid(worker) != pid  # and the request's query got a new session
+
+
+def test_a_connection_with_something_waiting_is_checked_and_kept(monkeypatch, wrappers):
+    worker, notifier = _open(wrappers), _open(wrappers)
+    pid = _backend_pid(worker)
+    with worker.cursor() as cursor:
+        cursor.execute("LISTEN civicpin_backend_test")
+    with notifier.cursor() as cursor:
+        cursor.execute("NOTIFY civicpin_backend_test")
+    _wait_readable(worker)
+    calls = _count_select_one(monkeypatch, worker)
+
+    _next_request(worker)
+
+    assert calls == [True]
+    assert _backend_pid(worker) == pid
+
+
+def test_a_transaction_left_open_is_checked_by_the_round_trip(monkeypatch, wrappers):
+    worker = _open(wrappers)
+    worker.connection.execute("BEGIN")
+    calls = _count_select_one(monkeypatch, worker)
+    worker.health_check_done = False
+
+    worker.close_if_health_check_failed()
+
+    assert len(calls) == 1
+    worker.connection.execute("ROLLBACK")
