@@ -98,6 +98,16 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
+# Parameters bound by the server, and a statement run five times on a connection prepared
+# there, so it is parsed and planned once: planning was most of the time of the short
+# statements on the hot paths (the covering-area lookup plans in 0.75 ms and runs in 0.13 ms).
+# Behind a transaction-pooling PgBouncer older than 1.21 set DB_PREPARED_STATEMENTS=false.
+# Statements that must travel as one simple-protocol message (several in one string) use
+# connection.simple_cursor() (geo/postgis/base.py).
+DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+    5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -165,7 +165,7 @@ _STRAIGHT_BEFORE = 1_000
 # and back, so that json writes each timestamptz as the API does (2025-07-01T09:30:00.12+07:00:
 # fraction trimmed, offset +HH:MM) at json's own speed: spelling that text out per value in
 # SQL (AT TIME ZONE twice, to_char of the offset) cost about 10 µs a feature. The three go to
-# the server as one Query message (Django's cursors bind parameters on the client), so one
+# the server as one Query message (connection.simple_cursor binds parameters on the client), so one
 # round trip and one transaction: if the page fails, the zone's change is rolled back with it
 # (inside an outer transaction, with that transaction or savepoint). Django relies on the
 # session's zone being its own (UTC) between statements.
@@ -225,7 +225,7 @@ def report_feature_page(
         *rows_params,
         connection.timezone_name,
     ]
-    with connection.cursor() as cursor:
+    with connection.simple_cursor() as cursor:
         cursor.cursor.adapters.register_loader("text", _Utf8Bytes)
         cursor.execute(_IN_ZONE.format(statement=page), params)
         cursor.nextset()

@@ -1,5 +1,6 @@
-"""The health check of geo.postgis: no round trip for a quiet connection, Django's SELECT 1
-for one that PostgreSQL has written to (ended, or with a notification waiting)."""
+"""geo.postgis: the health check (no round trip for a quiet connection, Django's SELECT 1 for
+one that PostgreSQL has written to), statements prepared by the server, and the simple-protocol
+cursor for messages of several statements."""
 
 from __future__ import annotations
 
@@ -122,3 +123,43 @@ def test_a_transaction_left_open_is_checked_by_the_round_trip(monkeypatch, wrapp
 
     assert len(calls) == 1
     worker.connection.execute("ROLLBACK")
+
+
+def test_a_statement_run_again_and_again_is_prepared_once_per_connection(wrappers):
+    worker = _open(wrappers)
+    for _ in range(6):
+        with worker.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM django_migrations WHERE app = %s", ["reports"])
+            assert cursor.fetchone()[0] > 0
+    with worker.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM django_migrations WHERE app = $1%"],
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+def test_the_simple_cursor_sends_several_statements_in_one_message_and_is_captured(wrappers):
+    from django.test.utils import CaptureQueriesContext
+
+    worker = _open(wrappers)
+    with CaptureQueriesContext(worker) as captured, worker.simple_cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('application_name', %s, true); "
+            "SELECT current_setting('application_name'), %s::integer + 1",
+            ["civicpin-test", 41],
+        )
+        cursor.nextset()
+        assert cursor.fetchone() == ("civicpin-test", 42)
+    assert len(captured) == 1
+    with worker.cursor() as cursor:  # the setting was local to the message's transaction
+        cursor.execute("SELECT current_setting('application_name')")
+        assert cursor.fetchone()[0] != "civicpin-test"
+
+
+def test_the_default_cursor_refuses_several_statements_in_one_message(wrappers):
+    from django.db import ProgrammingError
+
+    worker = _open(wrappers)
+    with pytest.raises(ProgrammingError), worker.cursor() as cursor:
+        cursor.execute("SELECT %s::integer; SELECT 2", [1])

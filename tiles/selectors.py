@@ -49,7 +49,7 @@ def tile_statement(sql: str) -> str:
     with the settings in force and they end with it. That is one round trip where an
     explicit BEGIN, the settings, the statement and COMMIT were four, each a wake-up of
     the web worker and of a PostgreSQL backend: on a busy two-core server a real share of
-    a tile that renders in a millisecond. Django's psycopg cursor binds parameters
+    a tile that renders in a millisecond. `connection.simple_cursor()` binds parameters
     client-side and sends the simple protocol. Inside a caller's transaction the settings
     last until that transaction ends. bench/cases/tiles.py sends pgbench the same string.
     """
@@ -87,7 +87,7 @@ def tile_render(
 ) -> tuple[bytes, dt.datetime | None]:
     """Run the layer's one statement: the MVT bytes and when the content next changes."""
     sql, params = layer.sql(tile, query, now)
-    with connection.cursor() as cursor:
+    with connection.simple_cursor() as cursor:
         cursor.execute(tile_statement(sql), params)
         cursor.nextset()  # past the settings' row, to the tile
         body, next_change = cursor.fetchone()

@@ -1,6 +1,13 @@
 """GeoDjango's PostGIS backend, with a per-request health check that asks the socket, not the
-server.
+server, and a cursor for the few messages of several statements.
 
+Simple-protocol cursor. The settings bind parameters on the server (so repeated statements
+are prepared once per connection), and a server-bound statement is one statement. A message
+that carries statement-local settings with its statement (a tile, a page of the GeoJSON
+list) is sent by `simple_cursor()`, which binds on the client and sends the simple query
+protocol, as Django's default cursor does.
+
+Health check.
 Django's CONN_HEALTH_CHECKS sends `SELECT 1` before the first query of every request that
 reuses a persistent connection, so a database restart costs no request an error. That is a
 round trip, and two wake-ups of two processes, on every request: on a two-core server a tile
@@ -23,6 +30,8 @@ from __future__ import annotations
 import select
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISDatabaseWrapper
+from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
+from django.db.backends.utils import CursorWrapper
 from psycopg import pq
 
 
@@ -34,7 +43,24 @@ def socket_quiet(fileno: int) -> bool:
 
 
 class DatabaseWrapper(PostGISDatabaseWrapper):
-    """PostGIS, with `close_if_health_check_failed` answered from the socket when it can be."""
+    """PostGIS, with `close_if_health_check_failed` answered from the socket when it can be,
+    and `simple_cursor()` for messages of several statements."""
+
+    def simple_cursor(self) -> CursorWrapper:
+        """A cursor that binds parameters on the client and sends one simple-protocol message,
+        so `execute` may carry several statements separated by semicolons (PostgreSQL runs
+        them as one implicit transaction). Queries through it are logged and captured like
+        any other."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        factory = self.connection.cursor_factory
+        self.connection.cursor_factory = ClientBindingCursor
+        try:
+            with self.wrap_database_errors:
+                cursor = self.create_cursor()
+        finally:
+            self.connection.cursor_factory = factory
+        return self._prepare_cursor(cursor)
 
     def connection_quiet(self) -> bool:
         """True when the open connection is idle, unbroken and PostgreSQL has sent nothing."""

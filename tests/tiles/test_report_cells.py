@@ -39,7 +39,7 @@ RECOUNT_SQL = """
         SELECT radians(ST_X(r.location)) * 6378137.0 AS px,
                ln(tan(pi() / 4 + radians(ST_Y(r.location)) / 2)) * 6378137.0 AS py
     ) AS m
-    CROSS JOIN generate_series(%s, %s) AS z(zoom)
+    CROSS JOIN generate_series(%s::integer, %s::integer) AS z(zoom)
     CROSS JOIN LATERAL (
         SELECT 40075016.68557849::float8 / (1::bigint << (z.zoom + 5)) AS size
     ) AS c
