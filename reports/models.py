@@ -317,6 +317,27 @@ class Report(models.Model):
                 condition=Q(status__in=["received", "in_progress"]),
                 name="report_open_location",
             ),
+            # Map tiles of raw points (z16 and up) and counted cells under a filter read every
+            # report in a tile. Reports arrive in time order, not by place, so each one sat on
+            # a heap page of its own: 6,700 pages for a z16 tile of 7,500 reports. This index
+            # carries everything those statements read (location included again, since the
+            # GiST key holds only its box), so PostgreSQL answers them from about 175 index
+            # pages without touching the table (an index-only scan, for pages VACUUM has marked
+            # all-visible). Measured at 1M reports, a z16 tile's statement: 31 → 22 ms warm.
+            GistIndex(
+                fields=["location"],
+                include=[
+                    "location",
+                    "tracking_code",
+                    "status",
+                    "category",
+                    "created_at",
+                    "due_at",
+                    "agency",
+                ],
+                condition=Q(location__isnull=False),
+                name="report_tile_points",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -279,10 +279,42 @@ def test_the_tile_statement_uses_the_spatial_index_on_report_locations():
         sql, params = sql_of(tile_for_lonlat(*HOAN_KIEM, z), LayerQuery(), timezone.now())
         shown = plan(sql, params)
         assert "Seq Scan on reports_report" not in shown
-        # Either GiST index on the locations serves it: all reports, or only the open ones
-        # (report_open_location) when the filter asks for open statuses.
+        # A GiST index on the locations serves it: all reports, the tiles' covering one
+        # (report_tile_points), or only the open ones (report_open_location) when the filter
+        # asks for open statuses.
         # ("Index Scan using <name> on" or "Bitmap Index Scan on <name>")
-        assert re.search(r"\b(reports_report_location\w*|report_open_location)\b", shown), shown
+        names = r"reports_report_location\w*|report_tile_points|report_open_location"
+        assert re.search(rf"\b({names})\b", shown), shown
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_points_tile_is_read_from_the_covering_index_without_the_table():
+    """Everything a points tile (and a counted cell tile) reads is in report_tile_points, so
+    once VACUUM has marked the table's pages all-visible PostgreSQL never visits the table."""
+    template = report(status=Status.RECEIVED)
+    for i in range(39):  # 40 reports in the tiles, 2,000 elsewhere in the city
+        report(lon=HOAN_KIEM[0] + i * 1e-5, status=Status.RECEIVED if i % 2 else Status.RESOLVED)
+    elsewhere = []
+    for i in range(2000):
+        copy = Report.objects.get(pk=template.pk)
+        copy.pk, copy.tracking_code = None, f"FAR{i:07d}"
+        copy.location = at(HOAN_KIEM[0] - 0.3 + (i % 50) * 1e-3, HOAN_KIEM[1] + (i // 50) * 1e-3)
+        elsewhere.append(copy)
+    Report.objects.bulk_create(elsewhere)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) reports_report")
+    layer = layer_get("reports")
+    for z, sql_of in ((POINT_Z, layer.sql), (CELL_Z, layer.counted_cells_sql)):
+        sql, params = sql_of(tile_for_lonlat(*HOAN_KIEM, z), LayerQuery(), timezone.now())
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A small table is cheaper to read whole or through a bitmap; a city's is not.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, params)
+            shown = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Index Only Scan using report_tile_points on reports_report" in shown, shown
+        assert re.search(r"Heap Fetches: 0\b", shown), shown
+        assert "(actual rows=40 " in shown, shown
 
 
 def test_a_stored_cell_tile_reads_its_rows_and_the_deadlines_by_index():
