@@ -170,6 +170,9 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://civicpin")}
 TILES_CACHE_ALIAS = env.str("TILES_CACHE_ALIAS", default="default")
 TILES_REPORTS_MAX_AGE = env.int("TILES_REPORTS_MAX_AGE", default=60)
 TILES_AREAS_MAX_AGE = env.int("TILES_AREAS_MAX_AGE", default=3600)
+# Seconds a process reuses the data versions that key cached tiles (tiles/selectors.py): a
+# write in another worker reaches this one's tiles within that time. 0 reads them per tile.
+TILES_VERSION_TTL = env.float("TILES_VERSION_TTL", default=1.0)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="civicpin <no-reply@civicpin.local>")

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from boundaries.models import Area, Generation
 from tiles.models import AreaSimplified, TileVersion
+from tiles.selectors import tile_versions
 from tiles.tilemath import ZOOM_BANDS, band_tolerance_m
 
 # The data sources whose versions key the tile caches.
@@ -26,6 +27,7 @@ def tile_version_bump(*, name: str) -> None:
             "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()",
             [name, uuid.uuid4()],
         )
+    tile_versions.forget()
 
 
 def tile_version_bump_on_commit(*, name: str) -> None:

@@ -1,6 +1,7 @@
 """Data versions: bumped after commit, once per transaction, never by a rolled-back write."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import transaction
@@ -87,3 +88,55 @@ def test_closing_stale_resolutions_in_bulk_bumps_the_reports_version(
         closed = reports_close_stale_resolved()
     assert closed == [quiet_report.pk]
     assert bumps(callbacks) == 1
+
+
+def _version_reads(captured) -> int:
+    return sum("tiles_tileversion" in q["sql"] and "SELECT" in q["sql"] for q in captured)
+
+
+def _reports_version() -> str:
+    from tiles.layers import layer_get
+    from tiles.params import LayerQuery
+    from tiles.selectors import tile_data_version
+
+    return tile_data_version(layer=layer_get("reports"), query=LayerQuery())
+
+
+def test_a_process_reads_the_versions_once_per_ttl(settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TILES_VERSION_TTL = 60
+    services.tile_version_bump(name="reports")
+    with CaptureQueriesContext(connection) as captured:
+        first = _reports_version()
+        assert _reports_version() == first
+    assert _version_reads(captured) == 1
+
+
+def test_a_bump_in_this_process_is_seen_at_once(settings):
+    settings.TILES_VERSION_TTL = 60
+    before = _reports_version()
+    services.tile_version_bump(name="reports")
+    after = _reports_version()
+    assert after != before
+    assert str(TileVersion.objects.get(name="reports").token) in after
+
+
+def test_another_process_bump_is_seen_once_the_ttl_has_passed(settings, monkeypatch):
+    """Another worker's bump changes the row but not this process's memo: the old key is
+    used until the memo is TILES_VERSION_TTL old, never longer."""
+    from tiles import selectors
+
+    settings.TILES_VERSION_TTL = 1.0
+    clock = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    services.tile_version_bump(name="reports")
+    before = _reports_version()
+    TileVersion.objects.filter(name="reports").update(token=uuid.uuid4())  # elsewhere
+    clock[0] += 0.5
+    assert _reports_version() == before
+    clock[0] += 0.6
+    after = _reports_version()
+    assert after != before
+    assert str(TileVersion.objects.get(name="reports").token) in after
