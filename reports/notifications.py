@@ -5,13 +5,16 @@
   person who made it).
 
 Messages are composed inside the transaction (so they describe what is being committed) and
-handed to `transaction.on_commit`: a change that rolls back never notifies anyone. Addresses
-go to the mail backend only; logs carry counts and tracking codes, never personal data.
+handed to `transaction.on_commit`: a change that rolls back never notifies anyone. A mail
+server that fails is logged and the change's answer stands; those notices are not retried.
+Addresses go to the mail backend only; logs carry counts and tracking codes, never personal
+data.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -69,7 +72,15 @@ def _send_after_commit(messages: list[Message], what: str, code: str) -> None:
         return
 
     def send() -> None:
-        sent = send_mass_mail(messages, fail_silently=False)
+        # After the commit the change stands whatever the mail server does: a refused or
+        # unreachable server must not turn a stored report into an error answer (the client
+        # would file it again). Only the error's kind is logged: an SMTP error's text can
+        # carry the recipients' addresses.
+        try:
+            sent = send_mass_mail(messages, fail_silently=False)
+        except (OSError, smtplib.SMTPException) as exc:
+            logger.error("%s notices for %s not sent: %s", what, code, type(exc).__name__)
+            return
         logger.info("%s notices for %s sent: %s", what, code, sent)
 
     transaction.on_commit(send)

@@ -4,11 +4,13 @@ go out only after commit and name nobody in the logs."""
 
 import json
 import logging
+import smtplib
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core import mail
 from django.core.files.storage import default_storage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from reports import photos, services
@@ -153,6 +155,35 @@ def test_a_new_report_mails_the_agencys_officials_after_commit(
         callback()
     assert [m.to for m in mail.outbox] == [[west_official.email]]
     assert report.tracking_code in mail.outbox[0].subject
+
+
+class RefusingMailServer(BaseEmailBackend):
+    """A mail server that refuses every recipient, naming them in its error, as SMTP does."""
+
+    def send_messages(self, email_messages):
+        refused = {to: (550, b"mailbox unavailable") for m in email_messages for to in m.to}
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_mail_server_failure_after_commit_leaves_the_filing_answered_and_logged(
+    city, citizen, west_official, api_client, settings, caplog
+):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+    body = {
+        "category": "rac-thai-sai-quy-dinh",
+        "description": "Rác ở đầu ngõ.",
+        "location": {"type": "Point", "coordinates": list(WEST_POINT)},
+    }
+    with caplog.at_level(logging.INFO, logger="reports.notifications"):
+        response = client_for(api_client, citizen).post(REPORTS, body, format="json")
+    assert response.status_code == 201, response.content
+    code = response.json()["tracking_code"]
+    assert Report.objects.filter(tracking_code=code).exists()
+    [failed] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert code in failed.getMessage()
+    assert "SMTPRecipientsRefused" in failed.getMessage()
+    assert west_official.email not in caplog.text
 
 
 def test_a_rolled_back_change_notifies_nobody(
