@@ -486,7 +486,7 @@ class DuplicateCandidateSerializer(serializers.Serializer):
     """An open report nearby of the same category: maybe the same problem."""
 
     tracking_code = serializers.CharField()
-    category = serializers.CharField(source="category.code")
+    category = serializers.CharField(source="category_code")
     status = serializers.CharField()
     distance_m = serializers.FloatField()
     created_at = serializers.DateTimeField()

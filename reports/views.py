@@ -224,11 +224,8 @@ def _point_json(lon_lat: tuple[float, float]) -> dict:
 def _possible_duplicates(report: Report) -> list[dict]:
     if report.location is None:
         return []
-    nearby = selectors.reports_nearby(
-        point=report.location,
-        category=report.category,
-        exclude_id=report.pk,
-        limit=selectors.POSSIBLE_DUPLICATES_LIMIT,
+    nearby = selectors.reports_possible_duplicates(
+        point=report.location, category_id=report.category_id, exclude_id=report.pk
     )
     return DuplicateCandidateSerializer(nearby, many=True).data
 

@@ -71,8 +71,9 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "Point lookup",
         "The SQL alone answers from the subdivided pieces' GiST index; the endpoint adds "
         "HTTP parsing, Django and DRF dispatch and a query for the current generation (the "
-        "areas come with the covering test), all on the same two cores as the database and "
-        "wrk. The servers are warmed up before measuring: a cold worker's first requests "
+        "areas come with the covering test, a statement PostgreSQL has prepared, so it is "
+        "not planned again), all on the same two cores as the database and wrk. The "
+        "servers are warmed up before measuring: a cold worker's first requests "
         "(imports, URL resolvers, one database connection per worker) took up to a second "
         "and were the p99 tails of earlier runs.",
     )

@@ -21,10 +21,10 @@ three alike.
 
 Two p50 readings. A viewport's p50 is the median of a mixture: at z10 three of the nine
 tiles are empty (east of the city; under 2 ms of SQL) and the rest cost 5–100 ms, so the
-median sits where the groups meet, and the endpoint's fixed cost per request (a connection
-health check, the data-version lookup, Django and HTTP: about 1.5 ms in-process, more under
-load) weighs most there. So each tile's endpoint p50 over its own SQL p50, taken from the
-same runs, is reported too, with the median of the nine ratios.
+median sits where the groups meet, and the endpoint's fixed cost per request (Django and
+HTTP: about 0.5 ms in-process, more under load) weighs most there. So each tile's endpoint
+p50 over its own SQL p50, taken from the same runs, is reported too, with the median of the
+nine ratios.
 """
 
 from __future__ import annotations
@@ -206,19 +206,22 @@ def run(results: Results, *, seconds: int) -> None:
         "random at the same concurrency, and both p50s come from raw samples (wrk's own "
         "percentiles add coordinated-omission samples, which had inflated the z10 p50 "
         "about fourfold). What is left between endpoint and SQL is a fixed cost per "
-        "request: a connection health check and the data-version lookup (two round trips), "
-        "Django and HTTP, about 1.5 ms in-process and more when the server's Python shares "
-        "two cores with PostgreSQL. It is several times a tile that renders in a "
-        "millisecond or two (the three empty tiles east of the city at z10, the lightest "
-        "tiles at z12) and a small part of a tile of tens of milliseconds, so the "
-        "tile-by-tile median is the fairer reading of the p50 target. At z12 and z14 a "
-        "tile is its cell rows; at z16 it is raw points, and its time is the reports it "
-        "reads (about one heap page each: reports arrive in time order, not by place) and "
-        "MVT encoding of five attributes per point (about half the statement; tracking code "
-        "and filing time differ for every point). Ours sends the category and the overdue "
-        "flag besides TiPg's three attributes and still serves more tiles per second. "
-        "Replayed one at a time in-process, a z16 tile's endpoint time is within about 10% "
-        "of its SQL; under load on this shared machine the z14 and z16 p50 ratios moved "
-        "between about 1.05× and 1.4× from one run to the next. With the cache on a tile "
-        "is a cache read plus a version check, independent of the data.",
+        "request, Django and HTTP: about 0.5 ms in-process for an empty tile, more when the "
+        "server's Python shares two cores with PostgreSQL. It had two round trips more, "
+        "about 0.8 ms: the connection health check now polls the socket, and a worker reads "
+        "the data versions once a second rather than per tile (TILES_VERSION_TTL). It is "
+        "still a large part of a tile that renders in a millisecond or two (the three empty "
+        "tiles east of the city at z10, the lightest tiles at z12) and a small part of a "
+        "tile of tens of milliseconds, so the tile-by-tile median is the fairer reading of "
+        "the p50 target. At z12 and z14 a tile is its cell rows. At z16 it is raw points, "
+        "read from a covering GiST index (report_tile_points: location, tracking code, "
+        "status, category, times and agency) without visiting the table: about 175 index "
+        "pages for a tile of 7,500 reports where the table held them on 6,700 heap pages "
+        "(reports arrive in time order, not by place). What remains is mostly MVT encoding "
+        "of five attributes per point (tracking code and filing time differ for every "
+        "point). Ours sends the category and the overdue flag besides TiPg's three "
+        "attributes; TiPg's statement reads the table. Under load on this shared machine "
+        "the z14 and z16 p50 ratios moved between about 1.05× and 1.4× from one run to the "
+        "next. With the cache on a tile is a cache read plus the (memoised) data version, "
+        "independent of the data.",
     )

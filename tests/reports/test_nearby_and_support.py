@@ -126,6 +126,38 @@ def test_filing_a_report_lists_the_open_ones_nearby_as_possible_duplicates(
     assert set(duplicates[0]) == {"tracking_code", "category", "status", "distance_m", "created_at"}
 
 
+def test_the_duplicate_check_answers_as_the_nearby_search_does(city, ring):
+    """The filing's one-statement duplicate check (reports_possible_duplicates) and the
+    ORM's nearby search agree: same reports, order and distances, for every radius and
+    limit, with closed reports, other categories and the report itself left out."""
+    category = ring[(240, 0)].category
+    _open_report(city, offset(100, 45), status=Status.RESOLVED, category=category)
+    _open_report(city, offset(50, 180), category=CategoryFactory())
+    itself = _open_report(city, WEST_POINT, category=category)
+    _open_report(city, offset(120, 270), category=category, status=Status.IN_PROGRESS)
+    point = Point(*WEST_POINT, srid=4326)
+    for radius_m, limit in ((250, 5), (300, 5), (300, 2), (10, 5)):
+        rows = selectors.reports_possible_duplicates(
+            point=point,
+            category_id=category.pk,
+            exclude_id=itself.pk,
+            radius_m=radius_m,
+            limit=limit,
+        )
+        nearby = selectors.reports_nearby(
+            point=point, radius_m=radius_m, category=category, exclude_id=itself.pk, limit=limit
+        )
+        expected = [
+            (r.tracking_code, r.category_code, r.status, r.distance_m, r.created_at) for r in nearby
+        ]
+        got = [
+            (r["tracking_code"], r["category_code"], r["status"], r["distance_m"], r["created_at"])
+            for r in rows
+        ]
+        assert got == expected, (radius_m, limit)
+    assert len(rows) == 0  # 10 m: nothing but the report itself, which is left out
+
+
 def test_supporting_a_report_counts_once_per_user_and_follows_it(city, api_client):
     report = _open_report(city, WEST_POINT)
     supporter = UserFactory()
