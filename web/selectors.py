@@ -57,7 +57,7 @@ def official_queue(
     if agency:
         reports = reports.filter(agency__code=agency)
     if overdue_only:
-        reports = reports.filter(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+        reports = reports.filter(status__in_choices=OPEN_STATUSES, due_at__lt=now or timezone.now())
     return reports.order_by("due_at", "id")
 
 

@@ -8,7 +8,7 @@ from django.contrib.gis.geos import Point
 from pyproj import Geod
 
 from reports import selectors, services
-from reports.models import Follow, Status
+from reports.models import Follow, Report, Status
 from tests.factories.reports import CategoryFactory, ReportFactory, UserFactory
 
 from .conftest import WEST_POINT, client_for
@@ -220,3 +220,14 @@ def test_a_duplicate_hands_its_supporters_followers_and_reporter_to_the_original
     }
     assert not Follow.objects.filter(report=duplicate).exists()
     assert selectors.supporters_count(original) == 2
+
+
+def test_open_reports_are_selected_with_the_statuses_written_into_the_sql(city, ring):
+    """Bound as parameters, the statuses would hide report_open_location's predicate from a
+    prepared statement's generic plan (reports.models.InChoices)."""
+    sql, params = Report.objects.open().query.sql_with_params()
+    assert "\"status\" IN ('received', 'in_progress')" in sql
+    assert not {"received", "in_progress"} & {str(p) for p in params}
+    assert set(Report.objects.open()) == set(ring.values())
+    with pytest.raises(ValueError, match="choice values"):
+        list(Report.objects.filter(status__in_choices=["received') OR (1=1"]))
