@@ -176,6 +176,16 @@ TILES_VERSION_TTL = env.float("TILES_VERSION_TTL", default=1.0)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="civicpin <no-reply@civicpin.local>")
+# The SMTP server of `django.core.mail.backends.smtp.EmailBackend`. Notices are sent after
+# the change commits, inside the request: a server that does not answer must not hold a
+# worker until gunicorn's timeout, so a send gives up after EMAIL_TIMEOUT seconds (the
+# failure is logged; reports/notifications.py).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
 # How far outside every polygon a point may fall and still be routed to the nearest area.
 # GPS on a phone in a dense street is commonly off by tens of metres; 100 m forgives that

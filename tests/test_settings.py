@@ -66,6 +66,10 @@ def test_production_starts_with_a_secret_key():
             "settings.ALLOWED_HOSTS[0]",
             "civicpin.hanoi.gov.vn",
         ),
+        ("EMAIL_HOST", "smtp.hanoi.gov.vn", "settings.EMAIL_HOST", "smtp.hanoi.gov.vn"),
+        ("EMAIL_PORT", "587", "settings.EMAIL_PORT", "587"),
+        ("EMAIL_USE_TLS", "true", "settings.EMAIL_USE_TLS", "True"),
+        ("EMAIL_TIMEOUT", "", "settings.EMAIL_TIMEOUT", "10.0"),
     ],
 )
 def test_settings_read_the_environment(variable, value, expression, expected):
