@@ -239,13 +239,19 @@ class InChoices(Lookup):
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:
         lhs, params = self.process_lhs(compiler, connection)
-        values = [str(value) for value in self.rhs]
-        if not values or not all(_CHOICE_VALUE.fullmatch(value) for value in values):
-            raise ValueError(f"in_choices takes choice values (plain words), not {values!r}")
-        return f"{lhs} IN ({', '.join(repr(value) for value in values)})", list(params)
+        return f"{lhs} IN ({choice_literals(self.rhs)})", list(params)
 
 
 _CHOICE_VALUE = re.compile(r"[a-z][a-z_]*")
+
+
+def choice_literals(values) -> str:
+    """`'received', 'in_progress'`: choice values as SQL literals, for an IN list written into
+    a statement (see InChoices). Refuses anything but plain lower-case words."""
+    words = [str(value) for value in values]
+    if not words or not all(_CHOICE_VALUE.fullmatch(word) for word in words):
+        raise ValueError(f"in_choices takes choice values (plain words), not {words!r}")
+    return ", ".join(f"'{word}'" for word in words)
 
 
 class ReportQuerySet(models.QuerySet):

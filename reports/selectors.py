@@ -29,6 +29,7 @@ from reports.models import (
     Report,
     ReportEvent,
     ReportPhoto,
+    choice_literals,
 )
 
 # Crockford base32 reads O as 0 and I, L as 1, so a code read over the phone still matches.
@@ -328,7 +329,7 @@ _DUPLICATES_SQL = f"""
     FROM reports_report AS r
     JOIN reports_category AS c ON c.id = r.category_id,
          (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography AS g) AS pt
-    WHERE r.status IN ({", ".join(f"'{status.value}'" for status in OPEN_STATUSES)})
+    WHERE r.status IN ({choice_literals(OPEN_STATUSES)})
       AND r.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
       AND ST_DWithin(r.location::geography, pt.g, %s)
       AND r.category_id + 0 = %s

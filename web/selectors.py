@@ -11,12 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.db.models import Extent
 from django.db import connection
 from django.db.models import Count, Min, QuerySet
-from django.utils import timezone
 
 from boundaries.models import Area
 from geo.crs import METRIC, WGS84
 from reports import permissions, selectors
-from reports.models import OPEN_STATUSES, Agency, Report
+from reports.models import Agency, Report
 
 # Hoàn Kiếm lake: where a map opens when no boundaries are loaded yet.
 DEFAULT_BOUNDS = ((21.00, 105.82), (21.06, 105.88))
@@ -57,7 +56,7 @@ def official_queue(
     if agency:
         reports = reports.filter(agency__code=agency)
     if overdue_only:
-        reports = reports.filter(status__in_choices=OPEN_STATUSES, due_at__lt=now or timezone.now())
+        reports = reports.overdue(now)
     return reports.order_by("due_at", "id")
 
 
