@@ -322,9 +322,9 @@ def reports_nearby(
 # the plan can use the partial index over open reports (report_open_location); a parameter
 # would hide them from the planner. The category is compared as an expression, as in
 # reports_nearby (see there). tests/reports/test_nearby_and_support.py checks that both give
-# the same answer.
-_DUPLICATES_SQL = f"""
-    SELECT r.tracking_code, c.code AS category_code, r.status,
+# the same answer. A filing runs it inside its own statement (reports.filing).
+DUPLICATES_SQL = f"""
+    SELECT r.id, r.tracking_code, c.code AS category_code, r.status,
            ST_Distance(r.location::geography, pt.g) AS distance_m, r.created_at
     FROM reports_report AS r
     JOIN reports_category AS c ON c.id = r.category_id,
@@ -339,6 +339,21 @@ _DUPLICATES_SQL = f"""
 """  # noqa: S608 (the only formatted-in text is the model's own status values)
 
 
+def duplicates_params(
+    *,
+    point: Point | None,
+    category_id: int,
+    exclude_id: int,
+    radius_m: float = NEARBY_DEFAULT_RADIUS_M,
+    limit: int = POSSIBLE_DUPLICATES_LIMIT,
+) -> list[Any]:
+    """`DUPLICATES_SQL`'s parameters; without a point they match nothing."""
+    if point is None:
+        return [None] * 6 + [radius_m, category_id, exclude_id, limit]
+    west, south, east, north = degree_box(point, radius_m).extent
+    return [point.x, point.y, west, south, east, north, radius_m, category_id, exclude_id, limit]
+
+
 def reports_possible_duplicates(
     *,
     point: Point,
@@ -349,10 +364,11 @@ def reports_possible_duplicates(
 ) -> list[dict[str, Any]]:
     """What `reports_nearby` finds for a new report's answer, as rows: open reports of its
     category within `radius_m` of `point` but itself, nearest first, at most `limit`."""
-    west, south, east, north = degree_box(point, radius_m).extent
-    params = [point.x, point.y, west, south, east, north, radius_m, category_id, exclude_id, limit]
+    params = duplicates_params(
+        point=point, category_id=category_id, exclude_id=exclude_id, radius_m=radius_m, limit=limit
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_DUPLICATES_SQL, params)
+        cursor.execute(DUPLICATES_SQL, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

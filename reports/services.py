@@ -5,12 +5,10 @@ in the same transaction, so the timeline can never disagree with the report.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import ParamSpec, TypeVar
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,7 +20,7 @@ from django.utils import timezone
 
 from boundaries.models import Area, Generation, Level
 from geo.crs import WGS84
-from reports import exceptions, notifications, permissions, photos, routing
+from reports import exceptions, filing, notifications, permissions, photos, routing
 from reports.deadlines import LOCAL_TZ, calendar_load
 from reports.models import (
     OPEN_STATUSES,
@@ -124,41 +122,8 @@ _LOADED_RELATIONS = ("category", "area", "generation", "agency", "reporter")
 # The unique constraint PostgreSQL gives Report.tracking_code (unique=True, default naming).
 _TRACKING_CODE_CONSTRAINT = "reports_report_tracking_code_key"
 _FILING_ATTEMPTS = 5
-_T = TypeVar("_T")
-_P = ParamSpec("_P")
 
 
-def _filing(work: Callable[[], _T]) -> _T:
-    """Run `work` (a filing) in its own transaction and stored-files guard, and again from
-    the start if the tracking code it drew was taken.
-
-    A collision is astronomically rare (32^10 codes), so it costs a rerun of the whole
-    filing rather than a savepoint around every insert: a savepoint and its release were two
-    round trips on every new report.
-    """
-    for attempt in range(_FILING_ATTEMPTS):
-        try:
-            with photos.stored_files_guard(), transaction.atomic():
-                return work()
-        except IntegrityError as error:
-            constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-            if constraint != _TRACKING_CODE_CONSTRAINT or attempt == _FILING_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # the loop returns or raises
-
-
-def _in_own_filing(work: Callable[_P, Report]) -> Callable[_P, Report]:
-    """`work` run by `_filing`; the undecorated function stays `.__wrapped__`, for callers
-    that file inside a transaction of their own (report_create_idempotent)."""
-
-    @functools.wraps(work)
-    def file(*args: _P.args, **kwargs: _P.kwargs) -> Report:
-        return _filing(lambda: work(*args, **kwargs))
-
-    return file
-
-
-@_in_own_filing
 def report_create(
     *,
     reporter: AbstractBaseUser,
@@ -168,13 +133,18 @@ def report_create(
     accuracy_m: float | None = None,
     public_identity: bool = False,
     photos_prepared: Sequence[photos.PreparedPhoto] = (),
+    idempotency: tuple[str, str] | None = None,
 ) -> Report:
     """File a report: route it, set its deadline, store it with its "created" event and its
     photos, and tell the handling agency's officials after commit.
 
     Raises NotRouted (nothing stored) when the point is outside every area or nobody
     handles the category there. Photos are checked before this is called
-    (`photos.photo_prepare`); their files are deleted again if the report rolls back.
+    (`photos.photo_prepare`); their files are deleted again if the report rolls back. The
+    report carries `photos_filed` and `duplicates_at_filing` (open reports of its category
+    nearby, as `selectors.reports_possible_duplicates` gives them) for the filer's answer.
+    `idempotency` is the client's (Idempotency-Key, request hash), stored with the report
+    (see report_create_idempotent).
     """
     if location is not None and location.srid != WGS84:
         raise ValidationError({"location": "Locations are WGS 84 longitude/latitude."})
@@ -198,25 +168,52 @@ def report_create(
         status=Status.RECEIVED,
         created_at=now,
         due_at=calendar_load().due_at(now, category.deadline_days),
-        tracking_code=tracking_code_new(),
         public_identity=public_identity,
     )
     # Field validation runs; what it would re-ask the database does not. The related
-    # rows were read moments ago in this transaction (checking each again cost five
-    # queries), and the CHECK constraints are enforced by PostgreSQL on the insert
-    # (checking each in Python cost a savepoint round trip). Together that was a third
-    # of the queries of every new report.
+    # rows were read moments ago (checking each again cost five queries), and the CHECK
+    # constraints are enforced by PostgreSQL on the insert (checking each in Python cost a
+    # savepoint round trip). Together that was a third of the queries of every new report.
     report.full_clean(exclude=["tracking_code", *_LOADED_RELATIONS], validate_constraints=False)
-    report.save(force_insert=True)
-    _event(report, kind=EventKind.CREATED, actor=reporter, new_status=Status.RECEIVED, at=now)
-    attached = [
-        _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
-        for prepared in photos_prepared
-    ]
-    notifications.notify_new_report(report)
-    # What the filer's answer shows, known without asking again (ReportCreatedSerializer).
-    report.photos_filed = attached
-    return report
+    event = ReportEvent(
+        report=report,
+        kind=EventKind.CREATED,
+        actor=reporter if reporter.is_authenticated else None,
+        new_status=Status.RECEIVED,
+        created_at=now,
+    )
+    key = None
+    if idempotency is not None:
+        key = IdempotencyKey(user=reporter, key=idempotency[0], request_hash=idempotency[1])
+
+    def store() -> Report:
+        written = filing.write(report, event, key)
+        report.photos_filed = [
+            _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
+            for prepared in photos_prepared
+        ]
+        report.duplicates_at_filing = written.duplicates
+        notifications.notify_new_report(report, officials=written.official_emails)
+        reports_bulk_changed.send(sender=Report, report_ids=[report.pk])
+        return report
+
+    # A tracking code drawn twice (astronomically rare: 32^10 codes) reruns the filing with
+    # a fresh one; any other refusal (an Idempotency-Key already used) is the caller's.
+    for attempt in range(_FILING_ATTEMPTS):
+        report.tracking_code = tracking_code_new()
+        try:
+            if not photos_prepared and not connection.in_atomic_block:
+                # One statement is atomic on its own: no BEGIN and COMMIT round trips.
+                return store()
+            # Photos are rows and files after the statement; inside a caller's transaction,
+            # the savepoint keeps a refused filing from aborting it.
+            with photos.stored_files_guard(), transaction.atomic():
+                return store()
+        except IntegrityError as error:
+            constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+            if constraint != _TRACKING_CODE_CONSTRAINT or attempt == _FILING_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _photo_attach(
@@ -249,22 +246,13 @@ def report_create_idempotent(
     """`report_create` behind a client's Idempotency-Key; returns (report, created).
 
     The key is inserted with the report, and its unique constraint decides: a retry with the
-    same key and body rolls its own report back and returns the first one, and of two
-    concurrent retries the second waits for the first and then does the same. A key reused
-    with a different body raises IdempotencyConflict. Asking for the key first would cost
-    every filing a query to spare the rare retry its rolled-back work.
+    same key and body stores nothing and returns the first one, and of two concurrent
+    retries the second waits for the first and then does the same. A key reused with a
+    different body raises IdempotencyConflict. Asking for the key first would cost every
+    filing a query to spare the rare retry its refused insert.
     """
-
-    def file_with_key() -> Report:
-        # One transaction for the report and its key: if either fails, both roll back.
-        report = report_create.__wrapped__(reporter=reporter, **fields)
-        IdempotencyKey.objects.create(
-            user=reporter, key=key, request_hash=request_hash, report=report
-        )
-        return report
-
     try:
-        report = _filing(file_with_key)
+        report = report_create(reporter=reporter, idempotency=(key, request_hash), **fields)
     except IntegrityError:
         existing = _idempotent_hit(reporter, key, request_hash)
         if existing is None:

@@ -222,11 +222,15 @@ def _point_json(lon_lat: tuple[float, float]) -> dict:
 
 
 def _possible_duplicates(report: Report) -> list[dict]:
-    if report.location is None:
-        return []
-    nearby = selectors.reports_possible_duplicates(
-        point=report.location, category_id=report.category_id, exclude_id=report.pk
-    )
+    # A report just filed found them in its own statement; an idempotent replay's earlier
+    # report looks again, as of now.
+    nearby = getattr(report, "duplicates_at_filing", None)
+    if nearby is None:
+        if report.location is None:
+            return []
+        nearby = selectors.reports_possible_duplicates(
+            point=report.location, category_id=report.category_id, exclude_id=report.pk
+        )
     return DuplicateCandidateSerializer(nearby, many=True).data
 
 

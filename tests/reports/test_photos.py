@@ -186,7 +186,7 @@ def test_a_report_that_rolls_back_after_its_photos_were_written_leaves_no_file(
     """The files are written inside the transaction; when it fails they are deleted."""
     prepared = photos.photo_prepare(upload("a.jpg", phone_jpeg()))
 
-    def fail(report):
+    def fail(report, **kwargs):
         assert len(stored_files(media_root)) == 2  # written, then the failure
         raise RuntimeError("mail queue down")
 

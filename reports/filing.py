@@ -1,0 +1,111 @@
+"""A new report's writes in one statement, the way the benchmark's SQL reference files it.
+
+A filing stores three rows (the report, its public "created" event and, when the client sent
+one, its Idempotency-Key) and reads two things back for the answer and the notices: the
+handling agency's official e-mails and the open reports of the category nearby that may be
+the same problem. Written through the ORM that was five statements, a BEGIN and a COMMIT,
+each built by the query compiler on every request; here it is one constant statement of
+data-modifying CTEs that PostgreSQL prepares once per connection (`DB_PREPARED_STATEMENTS`),
+and a single statement is atomic without a transaction block around it.
+
+The column lists come from the models' own fields and the values are prepared by each
+field (`get_db_prep_save`), as the ORM's INSERT does, so a new column needs no change here.
+The duplicates' and e-mails' queries are the very SQL texts their selectors run
+(`reports.selectors.DUPLICATES_SQL`, `reports.notifications.official_emails_sql`): the new
+report is not among the duplicates because a statement's reads do not see its own writes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from reports.models import IdempotencyKey, Report, ReportEvent
+from reports.notifications import official_emails_sql
+from reports.selectors import DUPLICATES_SQL, duplicates_params
+
+# The new report's id, for the rows that refer to it.
+_NEW_REPORT_ID = "(SELECT id FROM new_report)"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the statement gives back: the new report's id, the e-mails of its agency's
+    officials (unsorted) and the possible duplicates' rows (nearest first)."""
+
+    report_id: int
+    official_emails: list[str]
+    duplicates: list[dict[str, Any]]
+
+
+def _fields(model: type[Model]) -> list[Field]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _insert(model: type[Model], *, refers: str | None = None) -> str:
+    """`INSERT INTO table (columns) VALUES (...)`: a placeholder per field, and the new
+    report's id for the foreign key named `refers`."""
+    fields = _fields(model)
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    values = ", ".join(_NEW_REPORT_ID if f.name == refers else "%s" for f in fields)
+    return f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({values})"  # noqa: S608
+
+
+def _params(instance: Model, *, refers: str | None = None) -> list[Any]:
+    """The instance's values for `_insert`, prepared by their fields as the ORM's INSERT
+    prepares them (`refers` is the statement's own)."""
+    return [
+        f.get_db_prep_save(f.pre_save(instance, True), connection)
+        for f in _fields(type(instance))
+        if f.name != refers
+    ]
+
+
+_DUPLICATE_COLUMNS = ("id", "tracking_code", "category_code", "status", "distance_m", "created_at")
+
+
+@functools.cache
+def statement(*, with_key: bool) -> str:
+    """The filing's SQL, with or without the Idempotency-Key's row."""
+    ctes = [
+        f"new_report AS ({_insert(Report)} RETURNING id)",
+        f"new_event AS ({_insert(ReportEvent, refers='report')})",
+    ]
+    if with_key:
+        ctes.append(f"new_key AS ({_insert(IdempotencyKey, refers='report')})")
+    duplicate_columns = ", ".join(f"d.{c}" for c in _DUPLICATE_COLUMNS)
+    return (
+        "WITH " + ",\n".join(ctes) + f"\nSELECT new_report.id, ARRAY({official_emails_sql()}), "
+        f"{duplicate_columns}\nFROM new_report LEFT JOIN ({DUPLICATES_SQL}) AS d ON TRUE\n"
+        "ORDER BY d.distance_m, d.id"
+    )
+
+
+def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Written:
+    """Insert `report`, `event` and `key` (the last two referring to the report) in one
+    statement; sets the report's primary key and returns what the statement read.
+
+    Raises IntegrityError, with nothing stored, when a constraint refuses any of the rows
+    (a tracking code drawn twice, an Idempotency-Key already used).
+    """
+    params = _params(report) + _params(event, refers="report")
+    if key is not None:
+        params += _params(key, refers="report")
+    params.append(report.agency_id)
+    # Nothing to exclude: the new report is not visible to the statement's own reads.
+    params += duplicates_params(point=report.location, category_id=report.category_id, exclude_id=0)
+    with connection.cursor() as cursor:
+        cursor.execute(statement(with_key=key is not None), params)
+        rows = cursor.fetchall()
+    report_id, emails = rows[0][0], rows[0][1]
+    report.pk = report_id
+    report._state.adding = False
+    report._state.db = connection.alias
+    duplicates = [
+        dict(zip(_DUPLICATE_COLUMNS, row[2:], strict=True)) for row in rows if row[2] is not None
+    ]
+    return Written(report_id=report_id, official_emails=list(emails), duplicates=duplicates)
