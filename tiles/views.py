@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from accounts.authentication import TokenAuthentication
 from tiles import selectors
 from tiles.layers import LAYERS, Layer, layer_get
 from tiles.params import LayerQuery, TileForbidden, TileParamError

@@ -1,0 +1,60 @@
+"""API token authentication that reads the token's user and the user's roles in one statement.
+
+DRF's TokenAuthentication loads the token with its user through the ORM, and the first
+permission question of the request (may this user file a report?) then asks RoleBackend for
+the user's roles: two round trips and an ORM query built afresh on every authenticated
+request, a fifth of a filing's time. Here one constant statement, which PostgreSQL prepares
+once per connection, returns the user's row beside each of its roles (`roles_sql`), and the
+roles are cached on the user as RoleBackend caches them. The answers are DRF's: the same
+401s for an unknown token and for an inactive user.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
+from rest_framework.authtoken.models import Token
+
+from accounts.backends import roles_cache, roles_sql
+
+
+@functools.cache
+def _statement() -> tuple[str, list[str]]:
+    """The statement and the user's field names, in the order of its first columns."""
+    fields = get_user_model()._meta.concrete_fields
+    columns = ", ".join(f'u."{f.column}"' for f in fields)
+    sql = f"""
+        SELECT {columns}, r.*
+        FROM {Token._meta.db_table} AS t
+        JOIN {get_user_model()._meta.db_table} AS u ON u.id = t.user_id
+        LEFT JOIN LATERAL ({roles_sql("u.id")}) AS r ON TRUE
+        WHERE t.key = %s
+    """  # noqa: S608 (names from model meta; the key is a parameter)
+    return sql, [f.attname for f in fields]
+
+
+class TokenAuthentication(DrfTokenAuthentication):
+    """`Authorization: Token <key>`, as DRF's, with the user's roles read in the same query."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
+        sql, names = _statement()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            rows = cursor.fetchall()
+        if not rows:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        width = len(names)
+        user = get_user_model().from_db(connection.alias, names, rows[0][:width])
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        roles_cache(user, (row[width:] for row in rows))
+        # request.auth: the token by its key and user (its creation time is not read).
+        token = Token(key=key, user=user)
+        token._state.adding = False
+        return user, token
