@@ -97,18 +97,22 @@ def _geography(expression):
     return Cast(expression, PointField(geography=True, srid=WGS84))
 
 
-def degree_box(point: Point, radius_m: float) -> Polygon:
-    """A lon/lat box surely containing the circle of `radius_m` metres around `point`.
+def degree_extent(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of a lon/lat box surely containing the circle of
+    `radius_m` metres around (lon, lat).
 
     Only an index prefilter (so the GiST index on `location` is used): it is widened for the
     shorter longitude degree at this latitude, and the true distance is measured afterwards.
     """
-    cos_lat = max(math.cos(math.radians(point.y)), 0.01)
+    cos_lat = max(math.cos(math.radians(lat)), 0.01)
     lat_deg = radius_m / _METRES_PER_DEGREE * 1.01
     lon_deg = min(radius_m / (_METRES_PER_DEGREE * cos_lat) * 1.01, 180.0)
-    box = Polygon.from_bbox(
-        (point.x - lon_deg, point.y - lat_deg, point.x + lon_deg, point.y + lat_deg)
-    )
+    return (lon - lon_deg, lat - lat_deg, lon + lon_deg, lat + lat_deg)
+
+
+def degree_box(point: Point, radius_m: float) -> Polygon:
+    """`degree_extent` as a polygon, for the ORM's `bboverlaps`."""
+    box = Polygon.from_bbox(degree_extent(point.x, point.y, radius_m))
     box.srid = WGS84
     return box
 

@@ -18,7 +18,7 @@ from psycopg.adapt import Loader
 
 from geo.refcache import reference_cached
 from reports import permissions
-from reports.filters import degree_box, distance_metres, within_metres
+from reports.filters import degree_extent, distance_metres, within_metres
 from reports.models import (
     OPEN_STATUSES,
     Agency,
@@ -350,7 +350,7 @@ def duplicates_params(
     """`DUPLICATES_SQL`'s parameters; without a point they match nothing."""
     if point is None:
         return [None] * 6 + [radius_m, category_id, exclude_id, limit]
-    west, south, east, north = degree_box(point, radius_m).extent
+    west, south, east, north = degree_extent(point.x, point.y, radius_m)
     return [point.x, point.y, west, south, east, north, radius_m, category_id, exclude_id, limit]
 
 
