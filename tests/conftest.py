@@ -36,9 +36,11 @@ def _rate_limits_off_and_fresh_cache(settings):
     leaks from one test to the next."""
     from django.core.cache import caches
 
+    from geo import refcache
     from tiles.selectors import tile_versions
 
     settings.THROTTLE_ENABLED = False
     for alias in settings.CACHES:
         caches[alias].clear()
     tile_versions.forget()  # the database's tokens were rolled back with the last test
+    refcache.memo_clear()
