@@ -37,6 +37,21 @@ WARMUP_SECONDS = 3
 # clock through LuaJIT's FFI, and prints every sample; percentiles are taken here, from the
 # raw samples, exactly as for pgbench. One connection per thread, so a thread has at most
 # one request in flight and one timestamp to keep.
+# Prepended to a case's Lua script: every wrk thread knows its number (`thread_id`, from 1)
+# and seeds its own generator with it. Unseeded, LuaJIT gives each thread the same sequence:
+# all connections would ask for the same tile at once, and two threads would file the same
+# report with the same Idempotency-Key, so that one of the two became a replay.
+WRK_THREADS = """
+local bench_thread_count = 0
+setup = function(thread)
+  bench_thread_count = bench_thread_count + 1
+  thread:set("thread_id", bench_thread_count)
+end
+init = function(args)
+  math.randomseed(thread_id)
+end
+"""
+
 WRK_REPORT = """
 local bench_ffi = require("ffi")
 bench_ffi.cdef[[
@@ -152,12 +167,13 @@ def wrk(
     threads: int = CONCURRENCY,
     warmup: int = WARMUP_SECONDS,
 ) -> Load:
-    """Run wrk with a Lua script (which must not define `done` or `response`; ours are
-    appended, see WRK_REPORT), after an unmeasured `warmup` run of the same requests."""
+    """Run wrk with a Lua script (which must not define `setup`, `init`, `done` or
+    `response`; ours surround it, see WRK_THREADS and WRK_REPORT), after an unmeasured
+    `warmup` run of the same requests."""
     if connections != threads:
         raise ValueError("the latency samples need one connection per wrk thread")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua + WRK_REPORT)
+        script.write(WRK_THREADS + lua + WRK_REPORT)
 
     def run(duration: int) -> str:
         return subprocess.run(

@@ -85,11 +85,18 @@ def _wrk_script(tokens: list[str], categories: list[str], points) -> str:
         "  local headers = {}\n"
         '  headers["Content-Type"] = "application/json"\n'
         '  headers["Authorization"] = "Token " .. tokens[math.random(#tokens)]\n'
-        '  headers["Idempotency-Key"] = string.format("bench-%d-%d-%d", os.time(), '
-        "math.random(1e9), counter)\n"
+        # Unique per thread and request: each is a new report, none a retry.
+        '  headers["Idempotency-Key"] = string.format("bench-%d-%d-%d-%d", os.time(), '
+        "thread_id, math.random(1e9), counter)\n"
         '  return wrk.format("POST", "/api/v1/reports", headers, body)\n'
         "end\n"
     )
+
+
+def _max_report_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_report")
+        return cursor.fetchone()[0]
 
 
 def _cleanup(max_id: int) -> None:
@@ -110,9 +117,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         Category.objects.filter(active=True, kind="on_site").values_list("code", "id")
     )
     points = list(zip(workload.lon[:SAMPLE], workload.lat[:SAMPLE], strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_report")
-        (max_id,) = cursor.fetchone()
+    max_id = _max_report_id()
     user_ids = list(Token.objects.filter(key__in=tokens).values_list("user_id", flat=True))
     given = {
         "tracking_code", "description", "location", "accuracy_m", "status", "created_at",
@@ -162,10 +167,16 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
             )
         # Rate limits protect the city from abuse, not from its own benchmark.
         env = {"THROTTLE_ENABLED": "false"}
+        before = _max_report_id()
         with server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base:
             http = loadgen.wrk(base + "/", lua, seconds=seconds)
+        filed = _max_report_id() - before
     finally:
         _cleanup(max_id)
+    # Every measured request must have filed a new report (warm-up requests file more): an
+    # answer that replays an earlier report for a reused Idempotency-Key is another path.
+    if filed < http.requests:
+        raise RuntimeError(f"{http.requests} filings stored only {filed} reports: replays?")
     results.add(
         Row(
             case="Report creation, `POST /api/v1/reports`",

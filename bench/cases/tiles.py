@@ -54,19 +54,10 @@ def viewport(z: int) -> list[tuple[int, int, int]]:
 
 def _wrk_script(paths: list[str]) -> str:
     """Each request asks for one of `paths` at random, as pgbench picks one of the tiles'
-    scripts at random. Every thread seeds its own generator: unseeded, LuaJIT gives each
-    thread the same sequence, and all connections would ask for the same tile at once."""
+    scripts at random (each wrk thread with its own seed, loadgen.WRK_THREADS)."""
     table = ",".join(f'"{p}"' for p in paths)
     return (
         f"local paths = {{{table}}}\n"
-        "local threads = 0\n"
-        "setup = function(thread)\n"
-        "  threads = threads + 1\n"
-        '  thread:set("seed", threads)\n'
-        "end\n"
-        "init = function(args)\n"
-        "  math.randomseed(seed)\n"
-        "end\n"
         "request = function()\n"
         '  return wrk.format("GET", paths[math.random(#paths)])\n'
         "end\n"
