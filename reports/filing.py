@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import NOT_PROVIDED, Field, Model
 
 from reports.models import IdempotencyKey, Report, ReportEvent
 from reports.notifications import official_emails_sql
@@ -46,22 +46,34 @@ def _fields(model: type[Model]) -> list[Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def _database_default(field: Field) -> bool:
+    """A field whose value only the database gives (a `db_default` without a default): its
+    column takes DEFAULT, as in the ORM's INSERT."""
+    return field.db_default is not NOT_PROVIDED and not field.has_default()
+
+
 def _insert(model: type[Model], *, refers: str | None = None) -> str:
-    """`INSERT INTO table (columns) VALUES (...)`: a placeholder per field, and the new
-    report's id for the foreign key named `refers`."""
+    """`INSERT INTO table (columns) VALUES (...)`: a placeholder per field, the new report's
+    id for the foreign key named `refers` and DEFAULT where the database gives the value."""
+
+    def value(field: Field) -> str:
+        if field.name == refers:
+            return _NEW_REPORT_ID
+        return "DEFAULT" if _database_default(field) else "%s"
+
     fields = _fields(model)
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    values = ", ".join(_NEW_REPORT_ID if f.name == refers else "%s" for f in fields)
+    values = ", ".join(value(f) for f in fields)
     return f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({values})"  # noqa: S608
 
 
 def _params(instance: Model, *, refers: str | None = None) -> list[Any]:
     """The instance's values for `_insert`, prepared by their fields as the ORM's INSERT
-    prepares them (`refers` is the statement's own)."""
+    prepares them (`refers` and the database's defaults are the statement's own)."""
     return [
         f.get_db_prep_save(f.pre_save(instance, True), connection)
         for f in _fields(type(instance))
-        if f.name != refers
+        if f.name != refers and not _database_default(f)
     ]
 
 

@@ -1,0 +1,24 @@
+"""The filing statement's INSERTs follow the models' fields (no database needed)."""
+
+import re
+
+from django.db import models
+
+from reports import filing
+from reports.models import IdempotencyKey, Report, ReportEvent
+
+
+def test_a_field_only_the_database_fills_takes_default_and_no_parameter():
+    assert filing._database_default(models.IntegerField(db_default=0))
+    assert not filing._database_default(models.IntegerField(default=0, db_default=0))
+    assert not filing._database_default(models.IntegerField())
+
+
+def test_every_column_of_each_insert_has_one_value():
+    for model, refers in ((Report, None), (ReportEvent, "report"), (IdempotencyKey, "report")):
+        sql = filing._insert(model, refers=refers)
+        columns, values = re.match(r"INSERT INTO \w+ \((.*)\) VALUES \((.*)\)$", sql).groups()
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        assert columns.split(", ") == [f'"{f.column}"' for f in fields]
+        assert len(re.findall(r"%s|DEFAULT|\(SELECT id FROM new_report\)", values)) == len(fields)
+        assert values.count("new_report") == (1 if refers else 0)
