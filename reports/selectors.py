@@ -322,7 +322,9 @@ def reports_nearby(
 # the plan can use the partial index over open reports (report_open_location); a parameter
 # would hide them from the planner. The category is compared as an expression, as in
 # reports_nearby (see there). tests/reports/test_nearby_and_support.py checks that both give
-# the same answer. A filing runs it inside its own statement (reports.filing).
+# the same answer. A filing runs it inside its own statement (reports.filing). It writes out
+# Report.objects.public()'s rules (none yet) by hand; tests/reports/test_filing_sql.py fails
+# when public() gains one.
 DUPLICATES_SQL = f"""
     SELECT r.id, r.tracking_code, c.code AS category_code, r.status,
            ST_Distance(r.location::geography, pt.g) AS distance_m, r.created_at

@@ -22,3 +22,10 @@ def test_every_column_of_each_insert_has_one_value():
         assert columns.split(", ") == [f'"{f.column}"' for f in fields]
         assert len(re.findall(r"%s|DEFAULT|\(SELECT id FROM new_report\)", values)) == len(fields)
         assert values.count("new_report") == (1 if refers else 0)
+
+
+def test_the_duplicate_sql_sees_what_the_public_sees():
+    """DUPLICATES_SQL (run by every filing, inside its statement) writes out its filters by
+    hand; it has no rule of `Report.objects.public()` because that has none yet. A rule
+    added there must be added to DUPLICATES_SQL too: this fails until it is."""
+    assert not Report.objects.public().query.where, "add the public rule to DUPLICATES_SQL"
