@@ -13,6 +13,11 @@ field (`get_db_prep_save`), as the ORM's INSERT does, so a new column needs no c
 The duplicates' and e-mails' queries are the very SQL texts their selectors run
 (`reports.selectors.DUPLICATES_SQL`, `reports.notifications.official_emails_sql`): the new
 report is not among the duplicates because a statement's reads do not see its own writes.
+
+Other apps may add writes of their own to the statement (`also_write`, from their
+AppConfig.ready, so reports imports none of them): the tiles app gives report tiles a new
+data version there, in the filing's own commit, instead of in a second statement and commit
+after it.
 """
 
 from __future__ import annotations
@@ -31,15 +36,37 @@ from reports.selectors import DUPLICATES_SQL, duplicates_params
 # The new report's id, for the rows that refer to it.
 _NEW_REPORT_ID = "(SELECT id FROM new_report)"
 
+# name → a data-modifying statement without parameters, run with every filing statement that
+# is a transaction of its own (see also_write).
+_ALSO_WRITTEN: dict[str, str] = {}
+
+
+def also_write(name: str, sql: str) -> None:
+    """Run `sql` (a data-modifying statement without parameters) as part of every filing
+    statement that commits on its own; registering `name` again replaces its statement.
+
+    Only a filing outside any transaction block runs it, so what `sql` locks is held for
+    that one statement and its commit, never across a filing's photo files or a caller's
+    transaction. `Written.also_written` says whether it ran, and the filer passes that on
+    (reports_bulk_changed's `also_written`), so the registering app does not write twice.
+    A registered write takes its locks before the statement's AFTER triggers take theirs
+    (tiles' report cells); a write registered here must never be one that a transaction
+    holding those locks then waits for, or filings could deadlock with it.
+    """
+    _ALSO_WRITTEN[name] = sql
+    statement.cache_clear()
+
 
 @dataclass(frozen=True)
 class Written:
     """What the statement gives back: the new report's id, the e-mails of its agency's
-    officials (unsorted) and the possible duplicates' rows (nearest first)."""
+    officials (unsorted) and the possible duplicates' rows (nearest first), and which of
+    the other apps' writes (`also_write`) it ran."""
 
     report_id: int
     official_emails: list[str]
     duplicates: list[dict[str, Any]]
+    also_written: frozenset[str] = frozenset()  # the names of the `also_write` writes run
 
 
 def _fields(model: type[Model]) -> list[Field]:
@@ -81,14 +108,17 @@ _DUPLICATE_COLUMNS = ("id", "tracking_code", "category_code", "status", "distanc
 
 
 @functools.cache
-def statement(*, with_key: bool) -> str:
-    """The filing's SQL, with or without the Idempotency-Key's row."""
+def statement(*, with_key: bool, also: bool = False) -> str:
+    """The filing's SQL, with or without the Idempotency-Key's row and the other apps'
+    writes (`also_write`)."""
     ctes = [
         f"new_report AS ({_insert(Report)} RETURNING id)",
         f"new_event AS ({_insert(ReportEvent, refers='report')})",
     ]
     if with_key:
         ctes.append(f"new_key AS ({_insert(IdempotencyKey, refers='report')})")
+    if also:
+        ctes += [f"also_{i} AS ({sql})" for i, sql in enumerate(_ALSO_WRITTEN.values())]
     duplicate_columns = ", ".join(f"d.{c}" for c in _DUPLICATE_COLUMNS)
     return (
         "WITH " + ",\n".join(ctes) + f"\nSELECT new_report.id, ARRAY({official_emails_sql()}), "
@@ -101,9 +131,12 @@ def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Wri
     """Insert `report`, `event` and `key` (the last two referring to the report) in one
     statement; sets the report's primary key and returns what the statement read.
 
-    Raises IntegrityError, with nothing stored, when a constraint refuses any of the rows
-    (a tracking code drawn twice, an Idempotency-Key already used).
+    Outside any transaction block the statement is the whole transaction and runs the
+    other apps' writes too (`also_write`). Raises IntegrityError, with nothing stored, when
+    a constraint refuses any of the rows (a tracking code drawn twice, an Idempotency-Key
+    already used).
     """
+    also = bool(_ALSO_WRITTEN) and not connection.in_atomic_block
     params = _params(report) + _params(event, refers="report")
     if key is not None:
         params += _params(key, refers="report")
@@ -111,7 +144,7 @@ def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Wri
     # Nothing to exclude: the new report is not visible to the statement's own reads.
     params += duplicates_params(point=report.location, category_id=report.category_id, exclude_id=0)
     with connection.cursor() as cursor:
-        cursor.execute(statement(with_key=key is not None), params)
+        cursor.execute(statement(with_key=key is not None, also=also), params)
         rows = cursor.fetchall()
     report_id, emails = rows[0][0], rows[0][1]
     report.pk = report_id
@@ -120,4 +153,9 @@ def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Wri
     duplicates = [
         dict(zip(_DUPLICATE_COLUMNS, row[2:], strict=True)) for row in rows if row[2] is not None
     ]
-    return Written(report_id=report_id, official_emails=list(emails), duplicates=duplicates)
+    return Written(
+        report_id=report_id,
+        official_emails=list(emails),
+        duplicates=duplicates,
+        also_written=frozenset(_ALSO_WRITTEN) if also else frozenset(),
+    )

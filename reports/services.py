@@ -194,7 +194,9 @@ def report_create(
         ]
         report.duplicates_at_filing = written.duplicates
         notifications.notify_new_report(report, officials=written.official_emails)
-        reports_bulk_changed.send(sender=Report, report_ids=[report.pk])
+        reports_bulk_changed.send(
+            sender=Report, report_ids=[report.pk], also_written=written.also_written
+        )
         return report
 
     # A tracking code drawn twice (astronomically rare: 32^10 codes) reruns the filing with

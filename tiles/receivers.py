@@ -14,10 +14,23 @@ from typing import Any
 from django.db import transaction
 
 from tiles import services
+from tiles.selectors import tile_versions
 
 
 def report_data_changed(sender: type, **kwargs: Any) -> None:
     """A report, category or agency was saved or deleted: report tiles must be redrawn."""
+    services.tile_version_bump_on_commit(name=services.REPORTS)
+
+
+def reports_bulk_changed(
+    sender: type, also_written: frozenset[str] = frozenset(), **kwargs: Any
+) -> None:
+    """Reports were written without model signals: redraw report tiles, unless the writer's
+    own statement already gave them a new version (a filing; see TilesConfig.ready), which
+    only this process's memo of the versions has yet to hear of."""
+    if services.FILING_BUMP in also_written:
+        tile_versions.forget()
+        return
     services.tile_version_bump_on_commit(name=services.REPORTS)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -15,18 +14,28 @@ from tiles.tilemath import ZOOM_BANDS, band_tolerance_m
 # The data sources whose versions key the tile caches.
 REPORTS = "reports"
 AREAS = "areas"
+# The name under which the reports' filing statement runs the reports' bump (see apps.py).
+FILING_BUMP = "tiles.reports_version"
+
+
+def tile_version_bump_sql(name: str) -> str:
+    """The statement that gives data source `name` a new random version token: an upsert,
+    so concurrent bumps never conflict. Without parameters, so that it can also be written
+    into another app's statement (reports.filing.also_write)."""
+    if name not in _ON_COMMIT_BUMPS:
+        raise ValueError(f"Unknown tile data source {name!r}.")
+    return (
+        f"INSERT INTO {TileVersion._meta.db_table} (name, token, changed_at) "  # noqa: S608
+        f"VALUES ('{name}', gen_random_uuid(), now()) "
+        "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()"
+    )
 
 
 def tile_version_bump(*, name: str) -> None:
     """Give data source `name` a new random version token, so every tile drawn from it misses
-    the cache from now on. One statement, so concurrent bumps never conflict."""
-    table = TileVersion._meta.db_table
+    the cache from now on."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (name, token, changed_at) VALUES (%s, %s, now()) "  # noqa: S608
-            "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()",
-            [name, uuid.uuid4()],
-        )
+        cursor.execute(tile_version_bump_sql(name))
     tile_versions.forget()
 
 

@@ -9,12 +9,15 @@ e-mails and the possible duplicates; nothing stored when it is refused.
 import pytest
 from django.contrib.gis.geos import Point
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from reports import selectors, services
+from reports import exceptions, selectors, services
 from reports.models import Category, EventKind, IdempotencyKey, Report, ReportEvent, Status
 from tests.factories.reports import AgencyFactory, ReportFactory
+from tiles import services as tile_services
+from tiles.models import TileVersion
+from tiles.selectors import tile_versions
 
 from .conftest import EAST_POINT, WEST_POINT
 
@@ -49,8 +52,10 @@ def test_the_report_its_event_and_its_key_are_written_by_one_statement(
     assert "INSERT INTO reports_reportevent" in writes[0]
     assert "INSERT INTO reports_idempotencykey" in writes[0]
     assert not [q for q in queries if "SAVEPOINT" in q["sql"]]
-    # Where it goes (the areas, then the agency), the write, the tiles' data version.
-    assert len(queries) == 4, [q["sql"][:60] for q in queries]
+    # Where it goes (the areas, then the agency), then the write, which also gave report
+    # tiles their new data version (tiles registers it: reports.filing.also_write).
+    assert len(queries) == 3, [q["sql"][:60] for q in queries]
+    assert "INSERT INTO tiles_tileversion" in writes[0]
 
     stored = Report.objects.get(pk=report.pk)
     assert stored.tracking_code == report.tracking_code
@@ -104,3 +109,50 @@ def test_a_report_without_a_location_has_no_duplicates(city, citizen):
     report, _ = file(citizen, point=None, category=Category.objects.get(code="thu-tuc-ho-tich"))
     assert report.location is None and report.duplicates_at_filing == []
     assert Report.objects.get(pk=report.pk).agency_id == report.agency_id
+
+
+def reports_token() -> str | None:
+    token = TileVersion.objects.filter(name="reports").values_list("token", flat=True).first()
+    return str(token) if token is not None else None
+
+
+def test_the_filing_statement_gives_report_tiles_their_new_version(city, citizen):
+    file(citizen)
+    before = reports_token()
+    assert tile_versions.get()["reports"] == before  # this process's memo holds it now
+    with CaptureQueriesContext(connection) as queries:
+        file(citizen)
+    after = reports_token()
+    assert after is not None and after != before
+    assert [q for q in queries if "tiles_tileversion" in q["sql"]] == [
+        q for q in queries if "INSERT INTO reports_report" in q["sql"]
+    ]
+    # The filer's process forgets its memo of the versions, so its next tile sees the new one.
+    assert tile_versions.get()["reports"] == after
+
+
+def test_a_filing_inside_a_transaction_bumps_after_the_commit_and_never_in_its_statement(
+    city, citizen
+):
+    file(citizen)
+    before = reports_token()
+    with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            file(citizen)
+            assert reports_token() == before, "no new version before the commit"
+    filing = [q["sql"] for q in queries if "INSERT INTO reports_report" in q["sql"]]
+    assert len(filing) == 1 and "tiles_tileversion" not in filing[0]
+    assert reports_token() not in (None, before)
+
+
+def test_a_refused_filing_leaves_the_tiles_version_alone(city, citizen):
+    file(citizen, key="k-3")
+    before = reports_token()
+    with pytest.raises(exceptions.IdempotencyConflict):
+        file(citizen, key="k-3", body="another body")  # the key, reused: refused
+    assert reports_token() == before
+
+
+def test_the_bump_statement_names_only_known_data_sources():
+    with pytest.raises(ValueError, match="Unknown tile data source"):
+        tile_services.tile_version_bump_sql("reports'; DROP TABLE x; --")
