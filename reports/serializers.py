@@ -12,7 +12,7 @@ import json
 import math
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
@@ -34,6 +34,9 @@ from reports.models import (
     ReportPhoto,
     Status,
 )
+
+if TYPE_CHECKING:
+    from boundaries.models import Area
 
 UNKNOWN_CATEGORY = "Unknown category {code!r}."
 UNKNOWN_AGENCY = "Unknown agency {code!r}."
@@ -596,6 +599,42 @@ class ReportCreatedSerializer(serializers.Serializer):
         filed = getattr(report, "photos_filed", None)
         photos = filed if filed is not None else selectors.report_photos_visible(report)
         return PhotoSerializer(photos, many=True, context=self.context).data
+
+
+# Fields used unbound, for their representation alone (report_created_answer).
+_ANSWER_TIME = serializers.DateTimeField(read_only=True)
+_ANSWER_POINT = PointInputField(read_only=True)
+
+
+def _named(ref: Agency | Area | None) -> dict | None:
+    return {"code": ref.code, "name": ref.name} if ref is not None else None
+
+
+def report_created_answer(report: Report, *, context: dict) -> dict:
+    """`ReportCreatedSerializer(report, context=context).data`, built directly (the tests
+    keep the two equal; the serializer documents the answer).
+
+    A serializer deep-copies each of its declared fields, which builds every field anew, on
+    every instance: for this answer that was most of its 0.3 ms per filing, on the
+    platform's hottest write; what each field does to its value is a few microseconds.
+    """
+    photos = getattr(report, "photos_filed", None)
+    if photos is None:
+        photos = selectors.report_photos_visible(report)
+    location = report.location
+    return {
+        "tracking_code": report.tracking_code,
+        "status": str(report.status),
+        "category": report.category.code,
+        "area": _named(report.area),
+        "agency": _named(report.agency),
+        "location": _ANSWER_POINT.to_representation(location) if location is not None else None,
+        "accuracy_m": float(report.accuracy_m) if report.accuracy_m is not None else None,
+        "created_at": _ANSWER_TIME.to_representation(report.created_at),
+        "due_at": _ANSWER_TIME.to_representation(report.due_at),
+        "public_identity": bool(report.public_identity),
+        "photos": PhotoSerializer(photos, many=True, context=context).data if photos else [],
+    }
 
 
 class TransitionForm(TransitionInput):

@@ -36,7 +36,6 @@ from reports.serializers import (
     NotFixedInput,
     RedactInput,
     ReportCreatedAnswer,
-    ReportCreatedSerializer,
     ReportCreateForm,
     ReportCreateInput,
     ReportDetailSerializer,
@@ -46,6 +45,7 @@ from reports.serializers import (
     TransitionForm,
     TransitionInput,
     idempotency_key_valid,
+    report_created_answer,
 )
 
 ONE_AFTER_PHOTO = "Attach one after photo."
@@ -180,7 +180,7 @@ class ReportListCreateView(generics.ListAPIView):
                 request_hash=data.fingerprint([p.digest for p in prepared]),
                 **fields,
             )
-        answer = dict(ReportCreatedSerializer(report, context={"request": request}).data)
+        answer = report_created_answer(report, context={"request": request})
         answer["possible_duplicates"] = _possible_duplicates(report)
         gps = _first_gps(prepared)
         if report.location is None and gps is not None:
