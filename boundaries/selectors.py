@@ -96,6 +96,13 @@ _NEAREST_SQL = """
 """
 
 
+# For callers that run CURRENT_COVERING_SQL inside a statement of their own (reports.routing
+# adds the routing choices to it): how many columns it has, and where the area's id is.
+CURRENT_COVERING_SQL = _CURRENT_COVERING_SQL
+CURRENT_COVERING_WIDTH = len(_GENERATION_FIELDS) + len(_AREA_FIELDS) + len(_LEVEL_FIELDS) + 1
+CURRENT_COVERING_AREA_ID = len(_GENERATION_FIELDS) + [f.name for f in _AREA_FIELDS].index("id")
+
+
 def area_lookup(
     *,
     lon: float,
@@ -107,28 +114,54 @@ def area_lookup(
 
     Callers validate coordinates first; this function trusts finite WGS 84 degrees.
     """
-    params = {"lon": lon, "lat": lat}
-    with connection.cursor() as cursor:
-        if generation is None:
-            cursor.execute(_CURRENT_COVERING_SQL, params)
+    if generation is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_CURRENT_COVERING_SQL, {"lon": lon, "lat": lat})
             rows = cursor.fetchall()
-            if not rows:
-                return AreaLookup(generation=None)
-            split = len(_GENERATION_FIELDS)
-            names = [f.attname for f in _GENERATION_FIELDS]
-            generation = Generation.from_db(connection.alias, names, rows[0][:split])
-            covering = [row[split:] for row in rows if row[split] is not None]
-        else:
-            cursor.execute(_COVERING_SQL, params | {"generation": generation.id})
-            covering = cursor.fetchall()
-        params["generation"] = generation.id
-        tolerance = settings.BOUNDARIES_EDGE_TOLERANCE_M if tolerance_m is None else tolerance_m
-        if covering:
-            return _covered_answer(generation, covering)
-        if tolerance <= 0:
-            return AreaLookup(generation=generation)
-        cos_lat = max(math.cos(math.radians(lat)), 0.01)
-        params |= {"tolerance": tolerance, "degrees": tolerance / (_METRES_PER_DEGREE * cos_lat)}
+        return area_lookup_current(rows, lon=lon, lat=lat, tolerance_m=tolerance_m)
+    with connection.cursor() as cursor:
+        cursor.execute(_COVERING_SQL, {"lon": lon, "lat": lat, "generation": generation.id})
+        covering = cursor.fetchall()
+    return _answer(generation, covering, lon=lon, lat=lat, tolerance_m=tolerance_m)
+
+
+def area_lookup_current(
+    rows: list[tuple], *, lon: float, lat: float, tolerance_m: float | None = None
+) -> AreaLookup:
+    """`area_lookup` in the current generation, from the rows of CURRENT_COVERING_SQL for
+    (lon, lat) that the caller read (a point outside every area is looked for nearby)."""
+    if not rows:
+        return AreaLookup(generation=None)
+    split = len(_GENERATION_FIELDS)
+    names = [f.attname for f in _GENERATION_FIELDS]
+    generation = Generation.from_db(connection.alias, names, rows[0][:split])
+    covering = [row[split:] for row in rows if row[split] is not None]
+    return _answer(generation, covering, lon=lon, lat=lat, tolerance_m=tolerance_m)
+
+
+def _answer(
+    generation: Generation,
+    covering: list[tuple],
+    *,
+    lon: float,
+    lat: float,
+    tolerance_m: float | None,
+) -> AreaLookup:
+    """The lookup's answer from the covering rows, or from the areas nearby when none."""
+    if covering:
+        return _covered_answer(generation, covering)
+    tolerance = settings.BOUNDARIES_EDGE_TOLERANCE_M if tolerance_m is None else tolerance_m
+    if tolerance <= 0:
+        return AreaLookup(generation=generation)
+    cos_lat = max(math.cos(math.radians(lat)), 0.01)
+    params = {
+        "lon": lon,
+        "lat": lat,
+        "generation": generation.id,
+        "tolerance": tolerance,
+        "degrees": tolerance / (_METRES_PER_DEGREE * cos_lat),
+    }
+    with connection.cursor() as cursor:
         cursor.execute(_NEAREST_SQL, params)
         nearby = cursor.fetchall()
     if not nearby:

@@ -5,8 +5,8 @@ from django.contrib.gis.geos import Point
 
 from reports import exceptions, services
 from reports.models import Agency, AgencyKind, Category, Report, ReportEvent, RoutingRule
-from reports.routing import agency_for
-from tests.factories.boundaries import GenerationFactory, LevelFactory
+from reports.routing import agency_for, route_point
+from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
 from tests.factories.reports import AgencyFactory, UserFactory
 
 from .conftest import EAST_POINT, FAR_POINT, WEST_POINT, client_for, load_hanoi_wards
@@ -133,3 +133,71 @@ def test_real_hanoi_wards_route_reports_to_their_peoples_committee(api_client):
     assert "outside every area" in outside.json()["detail"]
     assert Report.objects.count() == 2
     assert ReportEvent.objects.count() == 2
+
+
+def test_a_filing_routes_by_the_precedence_agency_for_decides(city):
+    """route_point reads the areas and the choices in one statement (reports.routing);
+    at each step of the precedence it names the agency agency_for names."""
+    lighting = Category.objects.get(code="den-chieu-sang")
+    company = AgencyFactory(code="hapulico", kind=AgencyKind.DEPARTMENT)
+    special = AgencyFactory(code="ban-quan-ly-ho", kind=AgencyKind.DEPARTMENT)
+
+    def routed(point, category=lighting) -> Agency:
+        return route_point(category=category, lon=point[0], lat=point[1]).agency
+
+    assert (
+        routed(WEST_POINT) == city.west_agency == agency_for(category=lighting, areas=[city.west])
+    )
+    RoutingRule.objects.create(category=lighting, area=None, agency=company)
+    assert routed(WEST_POINT) == company
+    RoutingRule.objects.create(category=lighting, area=city.west, agency=special)
+    assert routed(WEST_POINT) == special == agency_for(category=lighting, areas=[city.west])
+    assert routed(EAST_POINT) == company == agency_for(category=lighting, areas=[city.east])
+    assert routed(EAST_POINT, waste()) == city.east_agency  # another category's rules: none
+    special.active = False
+    special.save()
+    assert routed(WEST_POINT) == company  # an inactive agency is never a choice
+
+
+def test_a_filing_goes_to_the_handling_levels_agency_and_names_its_lowest_area(city):
+    district_level = LevelFactory(code="district", name="Quận", rank=1)
+    district = AreaFactory(
+        code="001",
+        name="Quận Thử",
+        level=district_level,
+        generation_low=city.generation,
+        geom=square(105.80, 21.00, size=0.02),
+    )
+    district_agency = AgencyFactory(code="ubnd-quan-thu", kind=AgencyKind.DISTRICT)
+    district_agency.areas.add(district)
+    construction = Category.objects.get(code="xay-dung-trai-phep")
+    construction.handling_level = district_level
+    construction.save()
+    route = route_point(category=construction, lon=WEST_POINT[0], lat=WEST_POINT[1])
+    assert (route.agency, route.area, route.generation) == (
+        district_agency,
+        city.west,
+        city.generation,
+    )
+    route = route_point(category=waste(), lon=EAST_POINT[0], lat=EAST_POINT[1])
+    assert (route.agency, route.area) == (city.east_agency, city.east)
+
+
+def test_a_point_just_outside_the_city_is_routed_to_the_nearest_ward(city):
+    # 50 m west of the west ward, inside the 100 m edge tolerance.
+    route = route_point(category=waste(), lon=105.80 - 0.0005, lat=21.005)
+    assert (route.agency, route.area) == (city.west_agency, city.west)
+
+
+def test_a_filing_where_nobody_handles_the_category_is_refused(city):
+    city.west_agency.areas.clear()
+    with pytest.raises(exceptions.NotRouted, match="Phường Tây"):
+        route_point(category=waste(), lon=WEST_POINT[0], lat=WEST_POINT[1])
+
+
+def test_a_filing_before_any_boundaries_are_active_is_refused(city):
+    city.generation.active = False
+    city.generation.save()
+    with pytest.raises(exceptions.NotRouted) as refused:
+        route_point(category=waste(), lon=WEST_POINT[0], lat=WEST_POINT[1])
+    assert str(refused.value) == exceptions.NO_BOUNDARIES
