@@ -136,10 +136,9 @@ def test_a_filing_inside_a_transaction_bumps_after_the_commit_and_never_in_its_s
 ):
     file(citizen)
     before = reports_token()
-    with CaptureQueriesContext(connection) as queries:
-        with transaction.atomic():
-            file(citizen)
-            assert reports_token() == before, "no new version before the commit"
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        file(citizen)
+        assert reports_token() == before, "no new version before the commit"
     filing = [q["sql"] for q in queries if "INSERT INTO reports_report" in q["sql"]]
     assert len(filing) == 1 and "tiles_tileversion" not in filing[0]
     assert reports_token() not in (None, before)
