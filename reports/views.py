@@ -28,7 +28,6 @@ from reports.serializers import (
     AgencySerializer,
     CategorySerializer,
     ConfirmInput,
-    DuplicateCandidateSerializer,
     ExtendDeadlineInput,
     NearbyQuery,
     NearbyReportSerializer,
@@ -44,6 +43,7 @@ from reports.serializers import (
     TransferInput,
     TransitionForm,
     TransitionInput,
+    duplicate_candidates_answer,
     idempotency_key_valid,
     report_created_answer,
 )
@@ -231,7 +231,7 @@ def _possible_duplicates(report: Report) -> list[dict]:
         nearby = selectors.reports_possible_duplicates(
             point=report.location, category_id=report.category_id, exclude_id=report.pk
         )
-    return DuplicateCandidateSerializer(nearby, many=True).data
+    return duplicate_candidates_answer(nearby)
 
 
 class PayloadTooLarge(APIException):

@@ -1,6 +1,7 @@
-"""The filing's answer is built without its serializer; it must say exactly what the
-serializer, which documents it, says: for a new report with and without photos, for one
-without a place, and for an idempotent replay (which reads its photos back)."""
+"""The filing's answer and its possible duplicates are built without their serializers;
+they must say exactly what the serializers, which document them, say: for a new report with
+and without photos, for one without a place, for an idempotent replay (which reads its
+photos back) and for the duplicates found nearby."""
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -8,8 +9,13 @@ from rest_framework.test import APIRequestFactory
 
 from reports import photos, services
 from reports.models import AgencyKind, Category
-from reports.serializers import ReportCreatedSerializer, report_created_answer
-from tests.factories.reports import AgencyFactory
+from reports.serializers import (
+    DuplicateCandidateSerializer,
+    ReportCreatedSerializer,
+    duplicate_candidates_answer,
+    report_created_answer,
+)
+from tests.factories.reports import AgencyFactory, ReportFactory
 
 from .conftest import WEST_POINT
 from .images import phone_jpeg, upload
@@ -72,3 +78,18 @@ def test_a_replay_reads_its_photos_back_as_its_serializer_does(city, citizen, me
     assert not created and not hasattr(again, "photos_filed")
     answer, expected = both(again)
     assert answer == expected and len(answer["photos"]) == 1
+
+
+def test_the_possible_duplicates_are_answered_as_their_serializer_would(city, citizen):
+    for offset in (0.0003, 0.0006):  # open reports of the category nearby
+        ReportFactory(
+            agency=city.west_agency,
+            area=city.west,
+            category=Category.objects.get(code="rac-thai-sai-quy-dinh"),
+            location=Point(WEST_POINT[0] + offset, WEST_POINT[1], srid=4326),
+        )
+    candidates = file(citizen).duplicates_at_filing
+    answer = duplicate_candidates_answer(candidates)
+    assert len(answer) == 2
+    assert answer == DuplicateCandidateSerializer(candidates, many=True).data
+    assert answer[0]["distance_m"] < answer[1]["distance_m"]
