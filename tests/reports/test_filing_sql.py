@@ -29,3 +29,25 @@ def test_the_duplicate_sql_sees_what_the_public_sees():
     hand; it has no rule of `Report.objects.public()` because that has none yet. A rule
     added there must be added to DUPLICATES_SQL too: this fails until it is."""
     assert not Report.objects.public().query.where, "add the public rule to DUPLICATES_SQL"
+
+
+def test_every_statement_of_a_filing_stays_one_that_psycopg_parses_once():
+    """psycopg caches how it parsed a statement only up to MAX_CACHED_STATEMENT_LENGTH bytes
+    and MAX_CACHED_STATEMENT_PARAMS parameters; past either it parses it again on every
+    execution, in Python, on every filing. The filing statement is near the parameter
+    limit (a parameter per column): a new column that crosses it fails here, not silently."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
+
+    from accounts.authentication import _statement
+    from reports import routing
+
+    statements = [routing._ROUTE_SQL, _statement()[0]]
+    statements += [
+        filing.statement(with_key=with_key, also=also)
+        for with_key in (False, True)
+        for also in (False, True)
+    ]
+    for sql in statements:
+        parameters = sql.count("%s") + len(set(re.findall(r"%\((\w+)\)s", sql)))
+        assert 0 < parameters <= MAX_CACHED_STATEMENT_PARAMS, sql[:80]
+        assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH, sql[:80]
