@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +119,8 @@ class Load:
     # p50 of each kind of request in the mix: by request path for wrk, by the script's
     # position in the list ("0", "1", ...) for pgbench.
     p50_by: dict[str, float] = field(default_factory=dict)
+    # The raw (kind, latency in ms) samples, so that runs can be pooled (`merged`).
+    samples: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
     @property
     def rate(self) -> float:
@@ -148,7 +151,45 @@ def _load(requests: int, errors: int, seconds: float, samples: list[tuple[str, f
         _percentile(latencies, 0.95),
         _percentile(latencies, 0.99),
         {kind: _percentile(sorted(values), 0.5) for kind, values in by_kind.items()},
+        tuple(samples),
     )
+
+
+def merged(loads: list[Load]) -> Load:
+    """One Load of several runs of the same requests: their counts and durations added,
+    their percentiles taken over all their samples together."""
+    return _load(
+        sum(load.requests for load in loads),
+        sum(load.errors for load in loads),
+        sum(load.seconds for load in loads),
+        [sample for load in loads for sample in load.samples],
+    )
+
+
+# A comparison runs its sides in this many alternating rounds (see `alternating`).
+ROUNDS = 3
+
+
+def alternating(
+    sides: dict[str, Callable[[int, int], Load]], *, seconds: int, rounds: int = ROUNDS
+) -> dict[str, Load]:
+    """Run each side, a function of (seconds, warm-up seconds) that returns a Load, in
+    `rounds` rounds of a `rounds`-th of `seconds` each (rounded up), the order reversed
+    every other round, and pool each side's rounds (`merged`). Only the first round warms up.
+
+    Two sides measured one after the other on a shared machine each see their own stretch
+    of its load: a neighbour busy during one run and not the other moved a ratio by more
+    than its target's margin. Alternating short rounds spreads both sides over the same
+    stretch, and reversing the order keeps either from always running first.
+    """
+    share = max(1, -(-seconds // rounds))
+    runs: dict[str, list[Load]] = {name: [] for name in sides}
+    order = list(sides)
+    for round_number in range(rounds):
+        for name in order if round_number % 2 == 0 else reversed(order):
+            warmup = WARMUP_SECONDS if round_number == 0 else 0
+            runs[name].append(sides[name](share, warmup))
+    return {name: merged(loads) for name, loads in runs.items()}
 
 
 def require(tool: str) -> str:
