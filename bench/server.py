@@ -18,14 +18,20 @@ PORT = int(os.environ.get("BENCH_PORT", "18765"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
 TIPG_PORT = PORT + 1
 TIPG_URL = f"http://127.0.0.1:{TIPG_PORT}"
+# A second gunicorn, beside the first, for a case that compares two settings side by side.
+SECOND_PORT = PORT + 2
 
 
 @contextlib.contextmanager
 def gunicorn(
-    database_url: str, *, workers: int | None = None, env: dict[str, str] | None = None
+    database_url: str,
+    *,
+    workers: int | None = None,
+    env: dict[str, str] | None = None,
+    port: int = PORT,
 ) -> Iterator[str]:
     """The production server (gunicorn with the project's production settings, one worker
-    per core) on the benchmark database."""
+    per core) on the benchmark database; yields its base URL."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -43,11 +49,12 @@ def gunicorn(
         f"--config={ROOT / 'geo' / 'gunicorn.conf.py'}",
         "geo.wsgi",
         f"--workers={workers or os.cpu_count() or 2}",
-        f"--bind=127.0.0.1:{PORT}",
+        f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
     ]
-    with _serving(command, environment, PORT, f"{BASE_URL}/healthz"):
-        yield BASE_URL
+    base = f"http://127.0.0.1:{port}"
+    with _serving(command, environment, port, f"{base}/healthz"):
+        yield base
 
 
 @contextlib.contextmanager

@@ -99,6 +99,18 @@ def _max_report_id() -> int:
         return cursor.fetchone()[0]
 
 
+def _api_filings(max_id: int) -> int:
+    """Reports filed through the API since `max_id`: each stored its own Idempotency-Key,
+    numbered by the wrk script ("bench-..."; pgbench's and the floor's keys are hashes)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM reports_idempotencykey WHERE report_id > %s"
+            " AND key LIKE 'bench-%%'",
+            [max_id],
+        )
+        return cursor.fetchone()[0]
+
+
 def _cleanup(max_id: int) -> None:
     """Remove what the case created, so the workload's reports stay as they were."""
     with connection.cursor() as cursor:
@@ -159,18 +171,29 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "BENCH_FLOOR_USERS": json.dumps(user_ids),
     }
     lua = _wrk_script(tokens, [c for c, _ in categories], points)
+    floor_lua = lua.replace("/api/v1/reports", FLOOR_PATH)
+    # Rate limits protect the city from abuse, not from its own benchmark.
+    env = {"THROTTLE_ENABLED": "false"}
     try:
-        reference = loadgen.pgbench(db.libpq_url(), sql, seconds=seconds)
-        with server.gunicorn(db.BENCH_DATABASE_URL, env=floor_env) as base:
-            floor = loadgen.wrk(
-                base + "/", lua.replace("/api/v1/reports", FLOOR_PATH), seconds=seconds
+        # The three in alternating rounds (loadgen.alternating), both servers up throughout.
+        with (
+            server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base,
+            server.gunicorn(
+                db.BENCH_DATABASE_URL, env=floor_env, port=server.SECOND_PORT
+            ) as floor_base,
+        ):
+            loads = loadgen.alternating(
+                {
+                    "sql": lambda s, w: loadgen.pgbench(db.libpq_url(), sql, seconds=s),
+                    "floor": lambda s, w: loadgen.wrk(
+                        floor_base + "/", floor_lua, seconds=s, warmup=w
+                    ),
+                    "http": lambda s, w: loadgen.wrk(base + "/", lua, seconds=s, warmup=w),
+                },
+                seconds=seconds,
             )
-        # Rate limits protect the city from abuse, not from its own benchmark.
-        env = {"THROTTLE_ENABLED": "false"}
-        before = _max_report_id()
-        with server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base:
-            http = loadgen.wrk(base + "/", lua, seconds=seconds)
-        filed = _max_report_id() - before
+        reference, floor, http = loads["sql"], loads["floor"], loads["http"]
+        filed = _api_filings(max_id)
     finally:
         _cleanup(max_id)
     # Every measured request must have filed a new report (warm-up requests file more): an
@@ -212,13 +235,12 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "which the tiles app adds to it (reports.filing.also_write); it also reads the "
         "handling agency's notification list and the possible duplicates for the answer. A "
         "single statement is atomic, so there is no BEGIN or COMMIT round trip, and one "
-        "commit per filing. The answer and its possible duplicates are built directly, not by "
-        "DRF serializers "
-        "(reports.serializers.report_created_answer). Categories and the holiday calendar "
-        "come from a per-process memo in front of the cache. Statements repeated on a "
-        "connection are prepared by PostgreSQL (parsed and planned once), and the per-request"
-        " connection health check polls the socket instead of sending SELECT 1 "
-        "(geo/postgis/base.py); both apply to the floor too. Every wrk thread seeds its own "
+        "commit per filing. The answer and its possible duplicates are built directly, not by"
+        " DRF serializers (reports.serializers.report_created_answer). Categories and the "
+        "holiday calendar come from a per-process memo in front of the cache. Statements "
+        "repeated on a connection are prepared by PostgreSQL (parsed and planned once), and "
+        "the per-request connection health check polls the socket instead of sending SELECT 1"
+        " (geo/postgis/base.py); both apply to the floor too. Every wrk thread seeds its own "
         "generator and numbers its Idempotency-Keys: unseeded, two threads sent the same "
         "requests, so that part of the filings were replays (which read the earlier report "
         "back); the case now checks every measured request stored a report. The Django floor "
@@ -226,5 +248,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         " middleware: what it costs above pgbench is HTTP, WSGI and Django's request cycle, "
         "and what a filing costs above it is the platform's own work (authentication, "
         "validation, routing in Python, deadlines, the audit, DRF, the answer and its "
-        "statements). PostgreSQL, gunicorn and wrk share two cores.",
+        "statements). The three (pgbench, the floor and the API) run in three alternating "
+        "rounds with both servers up, their samples pooled, so a load from elsewhere on the "
+        "machine falls on all three alike. PostgreSQL, gunicorn and wrk share two cores.",
     )
