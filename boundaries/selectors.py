@@ -72,7 +72,7 @@ _COVERING_SQL = f"""
 # NULL areas when nothing covers the point; no row before any generation is active. Every
 # new report asks this, so the generation costs no round trip of its own.
 _GENERATION_FIELDS = list(Generation._meta.concrete_fields)
-_CURRENT_COVERING_SQL = f"""
+CURRENT_COVERING_SQL = f"""
     SELECT {", ".join(f"g.{f.column}" for f in _GENERATION_FIELDS)}, c.*
     FROM (SELECT * FROM boundaries_generation WHERE active ORDER BY id LIMIT 1) AS g
     LEFT JOIN LATERAL ({_COVERING_SQL.replace("%(generation)s", "g.id")}) AS c ON TRUE
@@ -98,7 +98,6 @@ _NEAREST_SQL = """
 
 # For callers that run CURRENT_COVERING_SQL inside a statement of their own (reports.routing
 # adds the routing choices to it): how many columns it has, and where the area's id is.
-CURRENT_COVERING_SQL = _CURRENT_COVERING_SQL
 CURRENT_COVERING_WIDTH = len(_GENERATION_FIELDS) + len(_AREA_FIELDS) + len(_LEVEL_FIELDS) + 1
 CURRENT_COVERING_AREA_ID = len(_GENERATION_FIELDS) + [f.name for f in _AREA_FIELDS].index("id")
 
@@ -116,7 +115,7 @@ def area_lookup(
     """
     if generation is None:
         with connection.cursor() as cursor:
-            cursor.execute(_CURRENT_COVERING_SQL, {"lon": lon, "lat": lat})
+            cursor.execute(CURRENT_COVERING_SQL, {"lon": lon, "lat": lat})
             rows = cursor.fetchall()
         return area_lookup_current(rows, lon=lon, lat=lat, tolerance_m=tolerance_m)
     with connection.cursor() as cursor:

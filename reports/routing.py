@@ -157,9 +157,14 @@ def _decide(category: Category, areas: Sequence[Area], data: _RoutingData) -> in
 def agency_for(*, category: Category, areas: Sequence[Area]) -> Agency | None:
     """The agency that handles `category` for a report inside `areas` (lowest level first)."""
     data = _routing_data(category_ids={category.pk}, area_ids={a.pk for a in areas})
-    agency_id = _decide(category, areas, data)
-    if agency_id is None and not areas:
+    agency = _agency_chosen(category, areas, data)
+    if agency is None and not areas:
         return Agency.objects.filter(kind=AgencyKind.CITY, active=True).order_by("code").first()
+    return agency
+
+
+def _agency_chosen(category: Category, areas: Sequence[Area], data: _RoutingData) -> Agency | None:
+    agency_id = _decide(category, areas, data)
     return data.agencies[agency_id] if agency_id is not None else None
 
 
@@ -188,8 +193,7 @@ def route_point(*, category: Category, lon: float | None, lat: float | None) -> 
         agency = agency_for(category=category, areas=lookup.areas)
     else:
         data = _routing_data_from([row[width:] for row in rows if row[width] is not None])
-        agency_id = _decide(category, lookup.areas, data)
-        agency = data.agencies[agency_id] if agency_id is not None else None
+        agency = _agency_chosen(category, lookup.areas, data)
     if agency is None:
         raise exceptions.NotRouted(
             exceptions.NO_AGENCY.format(category=category.code, area=lookup.lowest.name)

@@ -30,8 +30,8 @@ def reports_bulk_changed(
     only this process's memo of the versions has yet to hear of."""
     if services.FILING_BUMP in also_written:
         tile_versions.forget()
-        return
-    services.tile_version_bump_on_commit(name=services.REPORTS)
+    else:
+        report_data_changed(sender, **kwargs)
 
 
 def area_data_changed(sender: type, **kwargs: Any) -> None:
