@@ -35,6 +35,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from bench import database_name
+
+    os.environ.setdefault("BENCH_DATABASE", database_name(args.scale))  # read by bench.db
     from bench import db
 
     db.ensure_database()

@@ -8,8 +8,14 @@ import os
 import numpy as np
 import psycopg
 
+from bench import DEFAULT_DATABASE
+
+# `python -m bench` names the database by its scale (bench.database_name) in BENCH_DATABASE;
+# BENCH_DATABASE_URL, when set, names server and database outright.
 BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgis://civicpin:civicpin@127.0.0.1:5432/civicpin_bench"
+    "BENCH_DATABASE_URL",
+    "postgis://civicpin:civicpin@127.0.0.1:5432/"
+    + os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE),
 )
 
 
