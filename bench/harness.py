@@ -44,6 +44,30 @@ def measure(func: Callable[[], object], *, repeat: int = 3, warmup: int = 1) -> 
     return Stats(tuple(runs))
 
 
+def measure_side_by_side(
+    funcs: dict[str, Callable[[], object]], *, repeat: int = 3, warmup: int = 1
+) -> dict[str, Stats]:
+    """Measure ours and its references in alternating rounds: each is warmed up, then every
+    round runs each once, in an order reversed every other round, and each keeps its own runs.
+
+    A load from elsewhere on a shared machine that comes and goes then falls on all of them
+    alike. Measured one after the other (`measure` for each), the first could have the quiet
+    minute and the second the busy one: bulk routing read 1.06x and 1.60x shapely's time in
+    two runs of the same code an hour apart.
+    """
+    for func in funcs.values():
+        for _ in range(warmup):
+            func()
+    runs: dict[str, list[float]] = {name: [] for name in funcs}
+    order = list(funcs)
+    for round_ in range(repeat):
+        for name in order if round_ % 2 == 0 else reversed(order):
+            start = time.perf_counter()
+            funcs[name]()
+            runs[name].append(time.perf_counter() - start)
+    return {name: Stats(tuple(times)) for name, times in runs.items()}
+
+
 @dataclass
 class Row:
     """One line of the results table: our figure, its reference, and their ratio."""

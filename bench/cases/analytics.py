@@ -17,7 +17,7 @@ from django.db import connection
 from sklearn.cluster import DBSCAN
 
 from analytics import analyses, gistar, hexgrid, selectors
-from bench.harness import Results, Row, measure
+from bench.harness import Results, Row, measure_side_by_side
 from geo.crs import METRIC
 
 CELL_M = 250.0
@@ -71,10 +71,14 @@ def run(results: Results, *, repeat: int) -> None:
     ours_z = gistar.gistar(values, w, permutations=PERMUTATIONS, seed=0)["z"]
     esda_z = _esda(values, w)
     agree = float(np.nanmax(np.abs(ours_z - esda_z)))
-    ours = measure(
-        lambda: gistar.gistar(values, w, permutations=PERMUTATIONS, seed=0), repeat=repeat
+    gi = measure_side_by_side(
+        {
+            "ours": lambda: gistar.gistar(values, w, permutations=PERMUTATIONS, seed=0),
+            "esda": lambda: _esda(values, w),
+        },
+        repeat=repeat,
     )
-    ref = measure(lambda: _esda(values, w), repeat=repeat)
+    ours, ref = gi["ours"], gi["esda"]
     results.add(
         Row(
             case=f"Gi* over {len(cells):,} hex cells of {len(rows):,} reports "
@@ -88,15 +92,16 @@ def run(results: Results, *, repeat: int) -> None:
     )
 
     points = _points_in_metres(DBSCAN_FILTER)
-    ours_db = measure(
-        lambda: selectors.report_clusters(
-            DBSCAN_FILTER, eps_m=DBSCAN_EPS_M, min_size=DBSCAN_MIN_SIZE
-        ),
+    clustering = measure_side_by_side(
+        {
+            "ours": lambda: selectors.report_clusters(
+                DBSCAN_FILTER, eps_m=DBSCAN_EPS_M, min_size=DBSCAN_MIN_SIZE
+            ),
+            "sklearn": lambda: DBSCAN(eps=DBSCAN_EPS_M, min_samples=DBSCAN_MIN_SIZE).fit(points),
+        },
         repeat=repeat,
     )
-    ref_db = measure(
-        lambda: DBSCAN(eps=DBSCAN_EPS_M, min_samples=DBSCAN_MIN_SIZE).fit(points), repeat=repeat
-    )
+    ours_db, ref_db = clustering["ours"], clustering["sklearn"]
     ours_clusters = len(
         selectors.report_clusters(DBSCAN_FILTER, eps_m=DBSCAN_EPS_M, min_size=DBSCAN_MIN_SIZE)
     )

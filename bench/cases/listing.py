@@ -14,7 +14,7 @@ import psycopg
 from django.conf import settings
 
 from bench import db, server
-from bench.harness import Results, Row, Stats, measure
+from bench.harness import Results, Row, measure_side_by_side
 from reports import selectors
 from reports.models import OPEN_STATUSES
 
@@ -60,24 +60,24 @@ def _list_sql() -> str:
     return f"SELECT {head} || f || '}}' FROM ({sql}) AS p(f)"
 
 
-def _reference(n: int) -> tuple[Stats, int]:
-    """json_agg of the first n reports in the list's order, in one statement."""
+def run(results: Results, *, repeat: int) -> None:
     sql = _list_sql()
-    with psycopg.connect(db.libpq_url()) as conn:
+    # The reference's connection sets the session's zone once (see _list_sql).
+    with server.gunicorn(db.BENCH_DATABASE_URL) as base, psycopg.connect(db.libpq_url()) as conn:
         conn.execute("SELECT set_config('TimeZone', %s, false)", [settings.TIME_ZONE])
         now = conn.execute("SELECT now()").fetchone()[0]
-        params = [now, [str(s) for s in OPEN_STATUSES], n]
-        size = len(conn.execute(sql, params).fetchone()[0])
-        stats = measure(lambda: conn.execute(sql, params).fetchone(), repeat=5)
-    return stats, size
-
-
-def run(results: Results, *, repeat: int) -> None:
-    with server.gunicorn(db.BENCH_DATABASE_URL) as base:
         for n in SIZES:
+            params = [now, [str(s) for s in OPEN_STATUSES], n]
             got = sum(len(json.loads(page)["features"]) for page in _fetch_pages(base, n))
-            ours = measure(lambda n=n: _fetch_pages(base, n), repeat=repeat)
-            ref, size = _reference(n)
+            size = len(conn.execute(sql, params).fetchone()[0])
+            timed = measure_side_by_side(
+                {
+                    "ours": lambda n=n: _fetch_pages(base, n),
+                    "json_agg": lambda params=params: conn.execute(sql, params).fetchone(),
+                },
+                repeat=max(repeat, 5),
+            )
+            ours, ref = timed["ours"], timed["json_agg"]
             results.add(
                 Row(
                     case=f"GeoJSON list, {n:,} features ({n // PAGE} pages of {PAGE})",

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from django.db import connection, transaction
 
-from bench.harness import Results, Row, measure
+from bench.harness import Results, Row, measure, measure_side_by_side
 from reports import routing
 from reports.models import Status
 
@@ -96,11 +96,15 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
 
     routed_sql = postgis()
     routed_mem = int((shapely_route(pieces, owners, workload.lon, workload.lat) > 0).sum())
-    ours_stats = measure(ours, repeat=repeat)
-    sql_stats = measure(postgis, repeat=repeat)
-    mem_stats = measure(
-        lambda: shapely_route(pieces, owners, workload.lon, workload.lat), repeat=repeat
+    side_by_side = measure_side_by_side(
+        {
+            "ours": ours,
+            "sql": postgis,
+            "memory": lambda: shapely_route(pieces, owners, workload.lon, workload.lat),
+        },
+        repeat=repeat,
     )
+    ours_stats, sql_stats, mem_stats = (side_by_side[k] for k in ("ours", "sql", "memory"))
     rate = lambda stats: f"{n / stats.median:,.0f} pts/s"  # noqa: E731
     open_reports = _open_count()
     reroute_stats = measure(reroute, repeat=repeat)
