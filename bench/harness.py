@@ -6,7 +6,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,13 +59,19 @@ def measure_side_by_side(
         for _ in range(warmup):
             func()
     runs: dict[str, list[float]] = {name: [] for name in funcs}
-    order = list(funcs)
-    for round_ in range(repeat):
-        for name in order if round_ % 2 == 0 else reversed(order):
-            start = time.perf_counter()
-            funcs[name]()
-            runs[name].append(time.perf_counter() - start)
+    for _, name in in_turns(list(funcs), repeat):
+        start = time.perf_counter()
+        funcs[name]()
+        runs[name].append(time.perf_counter() - start)
     return {name: Stats(tuple(times)) for name, times in runs.items()}
+
+
+def in_turns(names: Sequence[str], rounds: int) -> Iterator[tuple[int, str]]:
+    """(round, name) for `rounds` rounds of every name, the order reversed every other round,
+    so no side of a comparison always runs first (measure_side_by_side, loadgen.alternating)."""
+    for round_number in range(rounds):
+        for name in names if round_number % 2 == 0 else reversed(names):
+            yield round_number, name
 
 
 @dataclass

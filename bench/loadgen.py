@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.harness import in_turns
+
 # Every load runs at the same concurrency: one client per core, as many as the server has
 # workers (gunicorn workers = cores). Against pgbench this compares like with like: the same
 # number of statements in PostgreSQL at once, so a ratio measures the platform's own cost
@@ -184,11 +186,9 @@ def alternating(
     """
     share = max(1, -(-seconds // rounds))
     runs: dict[str, list[Load]] = {name: [] for name in sides}
-    order = list(sides)
-    for round_number in range(rounds):
-        for name in order if round_number % 2 == 0 else reversed(order):
-            warmup = WARMUP_SECONDS if round_number == 0 else 0
-            runs[name].append(sides[name](share, warmup))
+    for round_number, name in in_turns(list(sides), rounds):
+        warmup = WARMUP_SECONDS if round_number == 0 else 0
+        runs[name].append(sides[name](share, warmup))
     return {name: merged(loads) for name, loads in runs.items()}
 
 
