@@ -1,6 +1,6 @@
 """geo.postgis: the health check (no round trip for a quiet connection, Django's SELECT 1 for
-one that PostgreSQL has written to), statements prepared by the server, and the simple-protocol
-cursor for messages of several statements."""
+one that PostgreSQL has written to), statements prepared by the server, and the two ways of
+sending several statements in one round trip (the simple-protocol cursor, one_round_trip)."""
 
 from __future__ import annotations
 
@@ -163,3 +163,69 @@ def test_the_default_cursor_refuses_several_statements_in_one_message(wrappers):
     worker = _open(wrappers)
     with pytest.raises(ProgrammingError), worker.cursor() as cursor:
         cursor.execute("SELECT %s::integer; SELECT 2", [1])
+
+
+def _protocol_trace(wrapper: DatabaseWrapper, path) -> None:
+    """Have libpq write every protocol message of `wrapper`'s connection to `path`."""
+    from psycopg import pq
+
+    handle = open(path, "w")  # noqa: SIM115 (closed with the connection's trace)
+    wrapper.connection.pgconn.trace(handle.fileno())
+    wrapper.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+    wrapper._trace_file = handle
+
+
+def _messages(wrapper: DatabaseWrapper, path, kind: str) -> int:
+    wrapper.connection.pgconn.untrace()
+    wrapper._trace_file.close()
+    with open(path) as trace:
+        return sum(1 for line in trace if line.split()[2:3] == [kind])
+
+
+def test_one_round_trip_runs_its_statements_before_one_sync_as_one_transaction(wrappers, tmp_path):
+    from django.test.utils import CaptureQueriesContext
+
+    worker = _open(wrappers)
+    trace = tmp_path / "protocol.txt"
+    _protocol_trace(worker, trace)
+    with CaptureQueriesContext(worker) as captured:
+        row = worker.one_round_trip(
+            [
+                ("SELECT set_config('application_name', %s, true)", ["civicpin-test"]),
+                ("SELECT current_setting('application_name'), %s::integer + 1", [41]),
+            ]
+        )
+    assert row == ("civicpin-test", 42)
+    assert _messages(worker, trace, "Sync") == 1
+    assert len(captured) == 2
+    with worker.cursor() as cursor:  # the setting was local to the implicit transaction
+        cursor.execute("SELECT current_setting('application_name')")
+        assert cursor.fetchone()[0] != "civicpin-test"
+
+
+def test_one_round_trip_answers_in_binary_when_asked_and_is_never_prepared(wrappers):
+    worker = _open(wrappers)
+    statement = [("SELECT %s::bytea, %s::timestamptz", [b"\x00\xff", "2025-07-01T09:30:00+07:00"])]
+    for _ in range(6):
+        body, moment = worker.one_round_trip(statement, binary=True)
+    assert bytes(body) == b"\x00\xff"
+    assert moment.isoformat() == "2025-07-01T02:30:00+00:00"
+    assert worker.one_round_trip(statement)[0] == b"\x00\xff"
+    with worker.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_one_round_trip_undoes_every_statement_when_one_fails(wrappers):
+    from django.db import DataError
+
+    worker = _open(wrappers)
+    with worker.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE written (n integer)")
+    with pytest.raises(DataError):
+        worker.one_round_trip([("INSERT INTO written VALUES (1)", None), ("SELECT 1 / 0", None)])
+    with worker.cursor() as cursor:  # the connection is usable, and nothing was written
+        cursor.execute("SELECT count(*) FROM written")
+        assert cursor.fetchone()[0] == 0
+    with pytest.raises(ValueError, match="at least one"):
+        worker.one_round_trip([])

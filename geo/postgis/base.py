@@ -1,11 +1,15 @@
 """GeoDjango's PostGIS backend, with a per-request health check that asks the socket, not the
-server, and a cursor for the few messages of several statements.
+server, and two ways to send several statements in one round trip.
 
-Simple-protocol cursor. The settings bind parameters on the server (so repeated statements
-are prepared once per connection), and a server-bound statement is one statement. A message
-that carries statement-local settings with its statement (a tile, a page of the GeoJSON
-list) is sent by `simple_cursor()`, which binds on the client and sends the simple query
-protocol, as Django's default cursor does.
+Several statements, one round trip. The settings bind parameters on the server (so repeated
+statements are prepared once per connection), and a server-bound statement is one statement.
+A statement that needs statement-local settings beside it (a tile, a page of the GeoJSON
+list) goes one of two ways. `simple_cursor()` binds on the client and sends one
+simple-protocol message of several statements, as Django's default cursor does; its results
+are text. `one_round_trip()` sends server-bound statements in psycopg's pipeline mode, all
+before one Sync, which PostgreSQL runs as one implicit transaction; it can ask for results in
+binary, so a tile's bytea arrives as its bytes rather than as hex text twice their size that
+the server encodes and the client decodes (bench/results.md, tiles).
 
 Health check.
 Django's CONN_HEALTH_CHECKS sends `SELECT 1` before the first query of every request that
@@ -28,9 +32,12 @@ check (`is_usable`, with its `SELECT 1`) still decides whether the connection is
 from __future__ import annotations
 
 import select
+from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISDatabaseWrapper
 from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorWrapper
 from psycopg import pq
 
@@ -42,9 +49,55 @@ def socket_quiet(fileno: int) -> bool:
     return not poller.poll(0)
 
 
+class _UnpreparedCursor(ServerBindingCursor):
+    """Server-bound and never prepared: each run is planned with its own values. A tile's best
+    plan depends on how many reports its bounds hold; measured on z16 tiles, a prepared
+    statement's generic plan cost PostgreSQL about a millisecond more per tile."""
+
+    def execute(
+        self,
+        query: Any,
+        params: Any = None,
+        *,
+        prepare: bool | None = False,
+        binary: bool | None = None,
+    ) -> Any:
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+Statement = tuple[str, Sequence[Any] | None]
+
+
 class DatabaseWrapper(PostGISDatabaseWrapper):
     """PostGIS, with `close_if_health_check_failed` answered from the socket when it can be,
-    and `simple_cursor()` for messages of several statements."""
+    and `simple_cursor()` and `one_round_trip()` for several statements at once."""
+
+    def one_round_trip(
+        self, statements: Sequence[Statement], *, binary: bool = False
+    ) -> tuple[Any, ...] | None:
+        """Run `statements` in order in one round trip and return the last one's first row.
+
+        They travel before a single Sync (psycopg's pipeline mode), so PostgreSQL runs them as
+        one implicit transaction outside an atomic block, or in the caller's transaction:
+        settings made with set_config(..., true) hold for the statements after them and end
+        with that transaction, and an error undoes them all. With `binary`, results come in
+        PostgreSQL's binary format. Each statement is logged and captured as its own query.
+        """
+        if not statements:
+            raise ValueError("one_round_trip needs at least one statement")
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        conn = self.connection
+        cursor = self._cursor_of(_UnpreparedCursor)
+        if binary:
+            cursor.cursor.format = pq.Format.BINARY
+        try:
+            with self.wrap_database_errors, conn.pipeline():
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
 
     def simple_cursor(self) -> CursorWrapper:
         """A cursor that binds parameters on the client and sends one simple-protocol message,
@@ -53,13 +106,18 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
         any other."""
         self.close_if_health_check_failed()
         self.ensure_connection()
-        factory = self.connection.cursor_factory
-        self.connection.cursor_factory = ClientBindingCursor
+        return self._cursor_of(ClientBindingCursor)
+
+    def _cursor_of(self, factory: type) -> CursorWrapper:
+        """Django's cursor (time zone, logging, execute wrappers) over a psycopg cursor of
+        class `factory`, on the open connection."""
+        default = self.connection.cursor_factory
+        self.connection.cursor_factory = factory
         try:
             with self.wrap_database_errors:
                 cursor = self.create_cursor()
         finally:
-            self.connection.cursor_factory = factory
+            self.connection.cursor_factory = default
         return self._prepare_cursor(cursor)
 
     def connection_quiet(self) -> bool:
