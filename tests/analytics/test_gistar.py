@@ -55,6 +55,19 @@ def test_permutation_p_values_agree_with_esda_within_sampling_noise():
     assert ours.min() == pytest.approx(1 / 1000)
 
 
+def test_permutation_p_values_do_not_depend_on_the_block_size():
+    """Blocks bound the memory of the draws; every cell sees the same draws in any block."""
+    x, y = _hex_block(12)
+    values = np.random.default_rng(7).poisson(3, len(x)).astype(float)
+    w = gistar.distance_band_weights(x, y, gistar.hex_neighbour_band(250.0))
+    one_block = gistar.gistar_permutation_p(values, w, permutations=99, seed=3, max_draws=10**9)
+    for max_draws in (1, 600, 5_000):
+        np.testing.assert_array_equal(
+            gistar.gistar_permutation_p(values, w, permutations=99, seed=3, max_draws=max_draws),
+            one_block,
+        )
+
+
 def test_distance_band_weights_equal_libpysal_distance_band():
     x, y = _hex_block(12)
     band = gistar.hex_neighbour_band(250.0)
