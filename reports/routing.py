@@ -213,7 +213,8 @@ def route_point(*, category: Category, lon: float | None, lat: float | None) -> 
 _REROUTE_COVERED_SQL = """
     CREATE TEMPORARY TABLE reports_reroute ON COMMIT DROP AS
     SELECT DISTINCT ON (r.id)
-           r.id AS report_id, r.category_id, r.agency_id AS old_agency_id, a.id AS area_id
+           r.id AS report_id, r.category_id, r.agency_id AS old_agency_id,
+           r.area_id AS old_area_id, a.id AS area_id
     FROM boundaries_areapiece AS p
     JOIN boundaries_area AS a ON a.id = p.area_id
     JOIN boundaries_level AS l ON l.id = a.level_id
@@ -263,8 +264,8 @@ def reroute_covered(cursor, params: dict) -> None:
 # prefilter; the distance is measured on the spheroid. Separate from the statement above so
 # the costly geography distances are computed only for these points.
 _REROUTE_NEAR_SQL = """
-    INSERT INTO reports_reroute (report_id, category_id, old_agency_id, area_id)
-    SELECT r.id, r.category_id, r.agency_id, best.area_id
+    INSERT INTO reports_reroute (report_id, category_id, old_agency_id, old_area_id, area_id)
+    SELECT r.id, r.category_id, r.agency_id, r.area_id, best.area_id
     FROM reports_report AS r
     CROSS JOIN LATERAL (
         SELECT a.id AS area_id
@@ -281,7 +282,8 @@ _REROUTE_NEAR_SQL = """
       AND NOT EXISTS (SELECT 1 FROM reports_reroute AS t WHERE t.report_id = r.id)
 """
 
-# Move the reports; where no agency answers for the new area, the old agency keeps the report.
+# Move the reports into the generation; where no agency answers for the new area, the old
+# agency keeps the report. A report already where the generation puts it is not written.
 _REROUTE_UPDATE_SQL = """
     UPDATE reports_report AS r
     SET area_id = t.area_id,
@@ -293,9 +295,15 @@ _REROUTE_UPDATE_SQL = """
         AS m(area_id, category_id, agency_id)
         ON m.area_id = t.area_id AND m.category_id = t.category_id
     WHERE r.id = t.report_id
+      AND (r.area_id, r.generation_id, r.agency_id)
+          IS DISTINCT FROM (t.area_id, %(generation)s, COALESCE(m.agency_id, r.agency_id))
 """
 
-# One public "reroute" event per moved report, in the same transaction.
+# One public "reroute" event per report whose handling changed, in the same transaction:
+# another agency, or another area (by code: an area redrawn under its old code is the same
+# ward to the reporter). A report whose ward was only redrawn, or not touched at all, has
+# nothing new to tell its reporter, so a generation that moves one ward's border does not
+# write an event on every open report of the city.
 _REROUTE_EVENTS_SQL = """
     INSERT INTO reports_reportevent
         (report_id, actor_id, kind, old_status, new_status, from_agency_id, to_agency_id,
@@ -304,11 +312,16 @@ _REROUTE_EVENTS_SQL = """
            %(note)s, TRUE, %(now)s
     FROM reports_reroute AS t
     JOIN reports_report AS r ON r.id = t.report_id
+    JOIN boundaries_area AS new ON new.id = r.area_id
+    LEFT JOIN boundaries_area AS old ON old.id = t.old_area_id
+    WHERE r.agency_id IS DISTINCT FROM t.old_agency_id
+       OR (old.code, old.level_id) IS DISTINCT FROM (new.code, new.level_id)
 """
 
 
 def reroute_open_reports(*, generation: Generation) -> int:
-    """Re-route every open located report into `generation`; returns how many moved.
+    """Re-route every open located report into `generation`; returns how many changed
+    hands (another agency or another area, each with a public "reroute" event).
 
     Closed, rejected and duplicate reports keep the area and generation they were handled
     under. Open reports whose point no area of the new generation covers (within tolerance)
@@ -342,7 +355,6 @@ def reroute_open_reports(*, generation: Generation) -> int:
                 "agencies": list(mapping.values()),
             },
         )
-        moved = cursor.rowcount
         cursor.execute(
             _REROUTE_EVENTS_SQL,
             {
@@ -351,6 +363,7 @@ def reroute_open_reports(*, generation: Generation) -> int:
                 "now": now,
             },
         )
+        moved = cursor.rowcount
         cursor.execute("DROP TABLE pg_temp.reports_reroute")
     return moved
 

@@ -73,7 +73,9 @@ def test_activation_reroutes_open_reports_with_an_event_and_leaves_closed_ones(c
     assert (moved_open.area, moved_open.generation) == (new_west, new)
     # The west ward kept its code, so its People's Committee carried its jurisdiction over.
     assert moved_open.agency == city.west_agency
-    assert stays_west.area == new_west
+    assert (stays_west.area, stays_west.generation) == (new_west, new)
+    # Redrawn under its old code and still with its agency: nothing new for its reporter.
+    assert not stays_west.events.filter(kind="reroute").exists()
     event = moved_open.events.get(kind="reroute")
     assert (event.from_agency, event.to_agency) == (city.east_agency, city.west_agency)
     assert event.public is True
@@ -122,3 +124,30 @@ def test_an_open_report_outside_every_new_area_stays_where_it_was(city):
     )
     assert not east.events.filter(kind="reroute").exists()
     assert west.generation == new
+
+
+def test_routing_open_reports_again_into_their_own_generation_writes_nothing(city):
+    from reports import routing
+    from reports.models import Report
+
+    report = _report(city, EAST_POINT, Status.RECEIVED)
+    before = Report.objects.values_list("area", "agency", "generation", "updated_at").get(
+        pk=report.pk
+    )
+    assert routing.reroute_open_reports(generation=city.generation) == 0
+    after = Report.objects.values_list("area", "agency", "generation", "updated_at").get(
+        pk=report.pk
+    )
+    assert after == before
+    assert not report.events.filter(kind="reroute").exists()
+
+
+def test_the_count_of_rerouted_reports_is_those_that_changed_hands(city, redrawn):
+    from reports import routing
+
+    new, _, _ = redrawn
+    _report(city, (105.811, 21.005), Status.RECEIVED)  # east ward before, west ward after
+    _report(city, WEST_POINT, Status.RECEIVED)  # its ward redrawn under the same code
+    _report(city, EAST_POINT, Status.IN_PROGRESS)  # east ward 00002 before, 00003 after
+    assert routing.reroute_open_reports(generation=new) == 2
+    assert ReportEvent.objects.filter(kind="reroute").count() == 2
