@@ -229,3 +229,18 @@ def test_one_round_trip_undoes_every_statement_when_one_fails(wrappers):
         assert cursor.fetchone()[0] == 0
     with pytest.raises(ValueError, match="at least one"):
         worker.one_round_trip([])
+
+
+def test_one_round_trip_failing_inside_a_transaction_undoes_only_its_savepoint():
+    from django.db import DataError, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE written_inside (n integer)")
+    with pytest.raises(DataError), transaction.atomic():
+        connection.one_round_trip(
+            [("INSERT INTO written_inside VALUES (1)", None), ("SELECT 1 / 0", None)]
+        )
+    assert connection.one_round_trip([("INSERT INTO written_inside VALUES (%s)", [2])]) is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT array_agg(n) FROM written_inside")
+        assert cursor.fetchone()[0] == [2]

@@ -75,12 +75,14 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
     def one_round_trip(
         self, statements: Sequence[Statement], *, binary: bool = False
     ) -> tuple[Any, ...] | None:
-        """Run `statements` in order in one round trip and return the last one's first row.
+        """Run `statements` in order in one round trip and return the last one's first row
+        (None when it returns no rows, or none at all).
 
         They travel before a single Sync (psycopg's pipeline mode), so PostgreSQL runs them as
         one implicit transaction outside an atomic block, or in the caller's transaction:
         settings made with set_config(..., true) hold for the statements after them and end
-        with that transaction, and an error undoes them all. With `binary`, results come in
+        with that transaction. An error undoes them all (inside an atomic block it aborts the
+        block's transaction, as any failed statement does). With `binary`, results come in
         PostgreSQL's binary format. Each statement is logged and captured as its own query.
         """
         if not statements:
@@ -95,7 +97,7 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
             with self.wrap_database_errors, conn.pipeline():
                 for sql, params in statements:
                     cursor.execute(sql, params)
-            return cursor.fetchone()
+            return cursor.fetchone() if cursor.description is not None else None
         finally:
             cursor.close()
 
