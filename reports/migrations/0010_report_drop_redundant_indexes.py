@@ -36,39 +36,23 @@ class Migration(migrations.Migration):
                 for name, column in _DROPPED.items()
             ],
             state_operations=[
-                migrations.AlterField(
-                    model_name="report",
-                    name="agency",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reports",
-                        to="reports.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="report",
-                    name="area",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reports",
-                        to="boundaries.area",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="report",
-                    name="category",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reports",
-                        to="reports.category",
-                    ),
+                *(
+                    migrations.AlterField(
+                        model_name="report",
+                        name=name,
+                        field=models.ForeignKey(
+                            db_index=False,
+                            on_delete=django.db.models.deletion.PROTECT,
+                            related_name="reports",
+                            to=to,
+                            **({"blank": True, "null": True} if optional else {}),
+                        ),
+                    )
+                    for name, to, optional in (
+                        ("agency", "reports.agency", True),
+                        ("area", "boundaries.area", True),
+                        ("category", "reports.category", False),
+                    )
                 ),
                 migrations.AlterField(
                     model_name="report",
