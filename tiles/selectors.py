@@ -43,12 +43,6 @@ TILE_STATEMENT_SETTINGS = (
 )
 
 
-def tile_statement(sql: str) -> str:
-    """The settings and the tile statement as one simple-protocol query string: what the
-    benchmark sends pgbench (bench/cases/tiles.py) for the statement tile_render runs."""
-    return f"{TILE_STATEMENT_SETTINGS}; {sql}"
-
-
 @dataclass(frozen=True)
 class Tile:
     """A rendered tile and how long it may be reused."""

@@ -2,9 +2,8 @@
 
 Each zoom's nine tiles (a 3×3 viewport) are replayed against:
 - ours with the tile cache off (a dummy cache) and then on;
-- the same tile SQL run by pgbench: the statement each tile runs after its settings
-  (tiles.selectors.tile_statement: both in one simple-protocol message), with its values
-  bound client-side, its result in text;
+- the same tile SQL run by pgbench: each tile's settings (TILE_STATEMENT_SETTINGS) and
+  statement in one simple-protocol message, its values bound client-side, its result in text;
 - TiPg serving the same reports table from the same database.
 TiPg sends raw points at every zoom; ours aggregates below z16 (tiles.layers, reading the
 tiles_reportcell pre-aggregate), so at low zoom the two answer different questions and the
@@ -68,8 +67,7 @@ def _wrk_script(paths: list[str]) -> str:
 
 def _tile_statements(tiles: list[tuple[int, int, int]]) -> list[str]:
     """Each tile's settings and statement as the endpoint runs them, its values bound, in one
-    simple-protocol message (tiles.selectors.tile_statement; pgbench's `\\;` joins two
-    statements into one message)."""
+    simple-protocol message (pgbench's `\\;` joins two statements into one message)."""
     layer = layer_get("reports")
     query = layer.parse(QueryDict(""), None)
     now = dt.datetime.now(dt.UTC)
