@@ -4,6 +4,7 @@ sending several statements in one round trip (the simple-protocol cursor, one_ro
 
 from __future__ import annotations
 
+import contextlib
 import select
 from collections.abc import Iterator
 
@@ -165,19 +166,23 @@ def test_the_default_cursor_refuses_several_statements_in_one_message(wrappers):
         cursor.execute("SELECT %s::integer; SELECT 2", [1])
 
 
-def _protocol_trace(wrapper: DatabaseWrapper, path) -> None:
-    """Have libpq write every protocol message of `wrapper`'s connection to `path`."""
+@contextlib.contextmanager
+def _protocol_trace(wrapper: DatabaseWrapper, path) -> Iterator[None]:
+    """Have libpq write every protocol message of `wrapper`'s connection to `path` while the
+    block runs."""
     from psycopg import pq
 
-    handle = open(path, "w")  # noqa: SIM115 (closed with the connection's trace)
-    wrapper.connection.pgconn.trace(handle.fileno())
-    wrapper.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-    wrapper._trace_file = handle
+    with open(path, "w") as handle:
+        wrapper.connection.pgconn.trace(handle.fileno())
+        wrapper.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield
+        finally:
+            wrapper.connection.pgconn.untrace()
 
 
-def _messages(wrapper: DatabaseWrapper, path, kind: str) -> int:
-    wrapper.connection.pgconn.untrace()
-    wrapper._trace_file.close()
+def _messages(path, kind: str) -> int:
+    """How many protocol messages of `kind` a trace holds."""
     with open(path) as trace:
         return sum(1 for line in trace if line.split()[2:3] == [kind])
 
@@ -187,8 +192,7 @@ def test_one_round_trip_runs_its_statements_before_one_sync_as_one_transaction(w
 
     worker = _open(wrappers)
     trace = tmp_path / "protocol.txt"
-    _protocol_trace(worker, trace)
-    with CaptureQueriesContext(worker) as captured:
+    with _protocol_trace(worker, trace), CaptureQueriesContext(worker) as captured:
         row = worker.one_round_trip(
             [
                 ("SELECT set_config('application_name', %s, true)", ["civicpin-test"]),
@@ -196,7 +200,7 @@ def test_one_round_trip_runs_its_statements_before_one_sync_as_one_transaction(w
             ]
         )
     assert row == ("civicpin-test", 42)
-    assert _messages(worker, trace, "Sync") == 1
+    assert _messages(trace, "Sync") == 1
     assert len(captured) == 2
     with worker.cursor() as cursor:  # the setting was local to the implicit transaction
         cursor.execute("SELECT current_setting('application_name')")
