@@ -83,8 +83,9 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
             )
             transaction.set_rollback(True)
 
-    def reroute() -> float:
-        """The re-route's time when every open report changes hands, rolled back.
+    def reroute() -> tuple[float, int]:
+        """The re-route's time and the reports it moved, every open report changing hands
+        (rolled back).
 
         The workload's reports already lie in the generation's areas, and a report the
         generation leaves where it is is not written: so first (untimed, in the same
@@ -107,8 +108,7 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
             transaction.set_rollback(True)
         if not moved:
             raise RuntimeError("the re-route moved no report; the case measures nothing")
-        moved_counts.append(moved)
-        return elapsed
+        return elapsed, moved
 
     routed_sql = postgis()
     routed_mem = int((shapely_route(pieces, owners, workload.lon, workload.lat) > 0).sum())
@@ -122,10 +122,10 @@ def run(results: Results, *, workload, level_id: int, generation_id: int, repeat
     )
     ours_stats, sql_stats, mem_stats = (side_by_side[k] for k in ("ours", "sql", "memory"))
     rate = lambda stats: f"{n / stats.median:,.0f} pts/s"  # noqa: E731
-    moved_counts: list[int] = []
     reroute()  # warm-up
-    reroute_stats = Stats(tuple(reroute() for _ in range(repeat)))
-    open_reports = moved_counts[-1]
+    runs = [reroute() for _ in range(repeat)]
+    reroute_stats = Stats(tuple(elapsed for elapsed, _ in runs))
+    open_reports = runs[-1][1]
     ours_text = f"{rate(ours_stats)}; {ours_stats.describe()}"
     results.add(
         Row(
