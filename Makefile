@@ -9,8 +9,12 @@ setup:
 	./scripts/setup.sh
 	$(PY) manage.py migrate --noinput
 
+# The e-mail outbox's sender runs beside the server (its notices print to the console in
+# development) and stops with it.
 demo: setup
 	$(PY) manage.py load_demo
+	$(PY) manage.py send_notices --every 5 & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

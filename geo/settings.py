@@ -176,10 +176,10 @@ TILES_VERSION_TTL = env.float("TILES_VERSION_TTL", default=1.0)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="civicpin <no-reply@civicpin.local>")
-# The SMTP server of `django.core.mail.backends.smtp.EmailBackend`. Notices are sent after
-# the change commits, inside the request: a server that does not answer must not hold a
-# worker until gunicorn's timeout, so a send gives up after EMAIL_TIMEOUT seconds (the
-# failure is logged; reports/notifications.py).
+# The SMTP server of `django.core.mail.backends.smtp.EmailBackend`. Notices wait in the
+# outbox (reports.models.Notice) and `manage.py send_notices` sends them, never a request: a
+# server that does not answer within EMAIL_TIMEOUT seconds puts the batch off to a later
+# attempt (reports/notifications.py).
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")

@@ -15,6 +15,7 @@ from reports.models import (
     Holiday,
     IdempotencyKey,
     Membership,
+    Notice,
     Rating,
     Redaction,
     Report,
@@ -126,6 +127,33 @@ class ReportAdmin(admin.ModelAdmin):
 class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_display = ["key", "user", "report", "created_at"]
     raw_id_fields = ["user", "report"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """The e-mail outbox, for operators: what waits, what keeps failing and why. Notices
+    are written by the changes and deleted by the sender, never edited; deleting one here
+    cancels it. Only superusers see it (it holds addresses)."""
+
+    list_display = ["what", "tracking_code", "attempts", "last_error", "next_attempt_at"]
+    list_filter = ["what", ("failed_at", admin.EmptyFieldListFilter), "last_error"]
+    search_fields = ["tracking_code"]
+    readonly_fields = [f.name for f in Notice._meta.fields]
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Follow)

@@ -1,16 +1,17 @@
 """A new report's writes in one statement, the way the benchmark's SQL reference files it.
 
-A filing stores three rows (the report, its public "created" event and, when the client sent
-one, its Idempotency-Key) and reads two things back for the answer and the notices: the
-handling agency's official e-mails and the open reports of the category nearby that may be
-the same problem. Written through the ORM that was five statements, a BEGIN and a COMMIT,
-each built by the query compiler on every request; here it is one constant statement of
-data-modifying CTEs that PostgreSQL prepares once per connection (`DB_PREPARED_STATEMENTS`),
-and a single statement is atomic without a transaction block around it.
+A filing stores the report, its public "created" event, when the client sent one its
+Idempotency-Key, and a notice in the outbox for each official of the handling agency
+(reports.models.Notice), and reads back for the answer the open reports of the category
+nearby that may be the same problem. Written through the ORM that was five statements, a
+BEGIN and a COMMIT, each built by the query compiler on every request; here it is one
+constant statement of data-modifying CTEs that PostgreSQL prepares once per connection
+(`DB_PREPARED_STATEMENTS`), and a single statement is atomic without a transaction block
+around it.
 
 The column lists come from the models' own fields and the values are prepared by each
 field (`get_db_prep_save`), as the ORM's INSERT does, so a new column needs no change here.
-The duplicates' and e-mails' queries are the very SQL texts their selectors run
+The duplicates' and officials' queries are the very SQL texts their selectors run
 (`reports.selectors.DUPLICATES_SQL`, `reports.notifications.official_emails_sql`): the new
 report is not among the duplicates because a statement's reads do not see its own writes.
 
@@ -29,7 +30,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import NOT_PROVIDED, Field, Model
 
-from reports.models import IdempotencyKey, Report, ReportEvent
+from reports.models import IdempotencyKey, Notice, Report, ReportEvent
 from reports.notifications import official_emails_sql
 from reports.selectors import DUPLICATES_SQL, duplicates_params
 
@@ -59,12 +60,12 @@ def also_write(name: str, sql: str) -> None:
 
 @dataclass(frozen=True)
 class Written:
-    """What the statement gives back: the new report's id, the e-mails of its agency's
-    officials (unsorted) and the possible duplicates' rows (nearest first), and which of
-    the other apps' writes (`also_write`) it ran."""
+    """What the statement gives back: the new report's id, how many notices it wrote (one
+    per official of the agency), the possible duplicates' rows (nearest first), and which
+    of the other apps' writes (`also_write`) it ran."""
 
     report_id: int
-    official_emails: list[str]
+    notices: int
     duplicates: list[dict[str, Any]]
     also_written: frozenset[str] = frozenset()  # the names of the `also_write` writes run
 
@@ -104,6 +105,18 @@ def _params(instance: Model, *, refers: str | None = None) -> list[Any]:
     ]
 
 
+def _notices_insert() -> str:
+    """One notice per official of the agency (the last parameter), the others' columns
+    given by the parameters before it, the times by the database (Notice's db_default)."""
+    meta = Notice._meta
+    given = ("what", "tracking_code", "subject", "body", "from_email")
+    columns = ", ".join(f'"{meta.get_field(name).column}"' for name in given)
+    return (
+        f'INSERT INTO {meta.db_table} ({columns}, "{meta.get_field("recipient").column}") '  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(given))}, o.email FROM ({official_emails_sql()}) AS o"
+    )
+
+
 _DUPLICATE_COLUMNS = ("id", "tracking_code", "category_code", "status", "distance_m", "created_at")
 
 
@@ -117,18 +130,26 @@ def statement(*, with_key: bool, also: bool = False) -> str:
     ]
     if with_key:
         ctes.append(f"new_key AS ({_insert(IdempotencyKey, refers='report')})")
+    ctes.append(f"new_notices AS ({_notices_insert()} RETURNING 1)")
     if also:
         ctes += [f"also_{i} AS ({sql})" for i, sql in enumerate(_ALSO_WRITTEN.values())]
     duplicate_columns = ", ".join(f"d.{c}" for c in _DUPLICATE_COLUMNS)
+    notices = "(SELECT count(*) FROM new_notices)"
+    select = f"new_report.id, {notices}, {duplicate_columns}"
     return (
-        "WITH " + ",\n".join(ctes) + f"\nSELECT new_report.id, ARRAY({official_emails_sql()}), "
-        f"{duplicate_columns}\nFROM new_report LEFT JOIN ({DUPLICATES_SQL}) AS d ON TRUE\n"
-        "ORDER BY d.distance_m, d.id"
+        "WITH " + ",\n".join(ctes) + f"\nSELECT {select}\n"
+        f"FROM new_report LEFT JOIN ({DUPLICATES_SQL}) AS d ON TRUE\nORDER BY d.distance_m, d.id"
     )
 
 
-def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Written:
-    """Insert `report`, `event` and `key` (the last two referring to the report) in one
+def write(
+    report: Report,
+    event: ReportEvent,
+    key: IdempotencyKey | None,
+    notice: tuple[str, str, str],
+) -> Written:
+    """Insert `report`, `event` and `key` (the last two referring to the report) and a new
+    report's `notice` (subject, body, sender) for each official of its agency in one
     statement; sets the report's primary key and returns what the statement read.
 
     Outside any transaction block the statement is the whole transaction and runs the
@@ -140,13 +161,13 @@ def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Wri
     params = _params(report) + _params(event, refers="report")
     if key is not None:
         params += _params(key, refers="report")
-    params.append(report.agency_id)
+    params += ["new report", report.tracking_code, *notice, report.agency_id]
     # Nothing to exclude: the new report is not visible to the statement's own reads.
     params += duplicates_params(point=report.location, category_id=report.category_id, exclude_id=0)
     with connection.cursor() as cursor:
         cursor.execute(statement(with_key=key is not None, also=also), params)
         rows = cursor.fetchall()
-    report_id, emails = rows[0][0], rows[0][1]
+    report_id, notices = rows[0][0], rows[0][1]
     report.pk = report_id
     report._state.adding = False
     report._state.db = connection.alias
@@ -155,7 +176,7 @@ def write(report: Report, event: ReportEvent, key: IdempotencyKey | None) -> Wri
     ]
     return Written(
         report_id=report_id,
-        official_emails=list(emails),
+        notices=notices,
         duplicates=duplicates,
         also_written=frozenset(_ALSO_WRITTEN) if also else frozenset(),
     )

@@ -21,6 +21,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
 from django.db.models import F, Lookup, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from geo.crs import WGS84
@@ -609,6 +610,48 @@ class Redaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.target} redaction"
+
+
+class Notice(models.Model):
+    """An e-mail waiting to be sent: the outbox between a change and the mail server.
+
+    A change writes its notices in its own transaction, so a change that rolls back notifies
+    nobody and one that commits keeps its notices whatever the mail server does then. A
+    sender (`manage.py send_notices`, reports.notifications.notices_send_due) delivers them
+    and deletes each one sent; one the server refuses waits longer after every attempt and
+    is given up (`failed_at`) after the last. One row per recipient, so one bad address
+    holds up nobody else. The address stays only until the notice is sent or given up.
+    """
+
+    # "new report", "transfer", "status", "escalation": logged with the counts.
+    what = models.CharField(max_length=32)
+    # The report the notice is about ("" for a digest of several), for the logs.
+    tracking_code = models.CharField(max_length=16, blank=True)
+    subject = models.TextField()
+    body = models.TextField()
+    from_email = models.CharField(max_length=255)
+    recipient = models.EmailField()
+    created_at = models.DateTimeField(db_default=Now())
+    # Due from this time: now when written, later after each failed attempt.
+    next_attempt_at = models.DateTimeField(db_default=Now())
+    attempts = models.PositiveSmallIntegerField(db_default=0)
+    # The last failure's kind (an exception's class name), never its text: an SMTP error's
+    # text can carry the addresses.
+    last_error = models.CharField(max_length=64, blank=True, db_default="")
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The sender's question: which notices are due, oldest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(failed_at__isnull=True),
+                name="notice_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.tracking_code}".strip()
 
 
 Report._meta.get_field("status").register_lookup(InChoices)

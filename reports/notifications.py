@@ -1,30 +1,39 @@
-"""E-mail notices about reports, sent only after the change that caused them commits.
+"""E-mail notices about reports, written to an outbox with the change that causes them.
 
 - the handling agency's officials hear of a new report and of one transferred to them;
 - the reporter and the report's followers hear of every public status change (except the
-  person who made it).
+  person who made it);
+- supervising agencies get a digest of the reports escalated as overdue.
 
-Messages are composed inside the transaction (so they describe what is being committed) and
-handed to `transaction.on_commit`: a change that rolls back never notifies anyone. A mail
-server that fails is logged and the change's answer stands; those notices are not retried.
-Addresses go to the mail backend only; logs carry counts and tracking codes, never personal
-data.
+Messages are composed inside the change's transaction (so they describe what is being
+committed) and stored there as Notice rows, one per recipient: a change that rolls back
+notifies nobody, and one that commits keeps its notices whatever the mail server does. The
+sender (`notices_send_due`, run by `manage.py send_notices`) delivers them off the request
+path; a notice the server refuses is retried later, at growing intervals, and given up after
+MAX_ATTEMPTS. Delivery is at least once: a sender that dies after the server took a message
+but before its commit sends it again. Addresses go to the mail backend only; logs carry
+counts and tracking codes, never personal data.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 import logging
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from reports.deadlines import LOCAL_TZ
-from reports.models import Follow, Membership, Report, Status
+from reports.models import Follow, Membership, Notice, Report, Status
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,15 @@ NEW_REPORT_BODY = (
 STATUS_BODY = "Phản ánh {code} ({category}) chuyển sang trạng thái: {status}.\n{note}\n"
 
 Message = tuple[str, str, str, list[str]]
+
+# A refused notice is tried again after 1, 2, 4, ... minutes (at most RETRY_MAX_DELAY apart)
+# and given up after MAX_ATTEMPTS: about a day of a mail server being away.
+MAX_ATTEMPTS = 12
+RETRY_FIRST_DELAY = dt.timedelta(minutes=1)
+RETRY_MAX_DELAY = dt.timedelta(hours=6)
+# Notices a sender claims per transaction: its row locks are held while it talks to the
+# mail server, so a batch is small enough to finish well within a minute.
+BATCH = 100
 
 
 @functools.cache
@@ -75,31 +93,27 @@ def _audience_emails(report: Report, *, exclude_user_id: int | None) -> list[str
     return sorted(set(emails))
 
 
-def _send_after_commit(messages: list[Message], what: str, code: str) -> None:
-    messages = [m for m in messages if m[3]]
-    if not messages:
-        return
+def enqueue(messages: list[Message], what: str, code: str = "") -> int:
+    """Store `messages` (subject, body, sender, recipients) as notices, one per recipient,
+    in the caller's transaction; returns how many. `what` and `code` (the report's tracking
+    code) are what the sender's logs say about them."""
+    notices = [
+        Notice(
+            what=what,
+            tracking_code=code,
+            subject=subject,
+            body=body,
+            from_email=sender,
+            recipient=recipient,
+        )
+        for subject, body, sender, recipients in messages
+        for recipient in recipients
+    ]
+    Notice.objects.bulk_create(notices)
+    return len(notices)
 
-    def send() -> None:
-        # After the commit the change stands whatever the mail server does: a refused or
-        # unreachable server must not turn a stored report into an error answer (the client
-        # would file it again). Only the error's kind is logged: an SMTP error's text can
-        # carry the recipients' addresses.
-        try:
-            sent = send_mass_mail(messages, fail_silently=False)
-        except (OSError, smtplib.SMTPException) as exc:
-            logger.error("%s notices for %s not sent: %s", what, code, type(exc).__name__)
-            return
-        logger.info("%s notices for %s sent: %s", what, code, sent)
 
-    transaction.on_commit(send)
-
-
-def _notify_agency(
-    report: Report, subject: str, what: str, officials: list[str] | None = None
-) -> None:
-    """Tell the officials of the report's agency about it (after commit); `officials` are
-    their e-mails when the caller has read them already."""
+def _agency_message(report: Report, subject: str) -> tuple[str, str]:
     body = NEW_REPORT_BODY.format(
         code=report.tracking_code,
         category=report.category.name,
@@ -107,25 +121,24 @@ def _notify_agency(
         due=report.due_at.astimezone(LOCAL_TZ),
         description=report.description,
     )
-    if officials is None:
-        officials = _official_emails(report.agency_id)
-    messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in sorted(officials)
-    ]
-    _send_after_commit(messages, what, report.tracking_code)
+    return subject, body
 
 
-def notify_new_report(report: Report, *, officials: list[str] | None = None) -> None:
-    """Tell the officials of the agency a new report was assigned to (after commit);
-    `officials` as in `_notify_agency`."""
+def new_report_notice(report: Report) -> tuple[str, str, str]:
+    """The subject, body and sender of the notice every official of a new report's agency
+    gets; the filing statement writes one per official (reports.filing), so a new report's
+    notices cost no statement of their own."""
     subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
-    _notify_agency(report, subject, "new report", officials)
+    return (*_agency_message(report, subject), settings.DEFAULT_FROM_EMAIL)
 
 
 def notify_transferred(report: Report) -> None:
     """Tell the officials of the agency a report was transferred to (after commit)."""
     subject = TRANSFERRED_SUBJECT.format(code=report.tracking_code, agency=report.agency.name)
-    _notify_agency(report, subject, "transfer")
+    subject, body = _agency_message(report, subject)
+    officials = _official_emails(report.agency_id)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, officials)]
+    enqueue(messages, "transfer", report.tracking_code)
 
 
 def notify_status_changed(
@@ -139,11 +152,131 @@ def notify_status_changed(
     body = STATUS_BODY.format(
         code=report.tracking_code, category=report.category.name, status=status, note=note
     )
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
-    _send_after_commit(messages, "status", report.tracking_code)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)]
+    enqueue(messages, "status", report.tracking_code)
 
 
 def notify_many_status_changed(report_ids: list[int]) -> None:
     """`notify_status_changed` for each of `report_ids` (the automatic closing run)."""
     for report in Report.objects.filter(pk__in=report_ids).select_related("category"):
         notify_status_changed(report)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """How long a notice waits after its `attempts`-th failed attempt."""
+    return min(RETRY_FIRST_DELAY * 2 ** (attempts - 1), RETRY_MAX_DELAY)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one batch of `notices_send_due` did."""
+
+    sent: int = 0
+    retried: int = 0  # refused, due again later
+    given_up: int = 0  # refused for the last time (failed_at set)
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retried + self.given_up
+
+
+def notices_send_due(*, limit: int = BATCH) -> Delivery:
+    """Send up to `limit` due notices, oldest first, and delete each one sent.
+
+    The batch is claimed with FOR UPDATE SKIP LOCKED, so senders running side by side never
+    send the same notice. A notice the mail server refuses (or a server that cannot be
+    reached) is due again after `retry_delay`; after MAX_ATTEMPTS it is given up and kept
+    with `failed_at` and the error's kind for the operators.
+    """
+    with transaction.atomic():
+        due = list(
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(failed_at__isnull=True, next_attempt_at__lte=Now())
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        if not due:
+            return Delivery()
+        sent: list[Notice] = []
+        refused: list[tuple[Notice, str]] = []
+        mail = get_connection(fail_silently=False)
+        try:
+            mail.open()
+        except (OSError, smtplib.SMTPException) as exc:
+            refused = [(notice, type(exc).__name__) for notice in due]
+        else:
+            try:
+                for notice in due:
+                    message = EmailMessage(
+                        notice.subject, notice.body, notice.from_email, [notice.recipient]
+                    )
+                    try:
+                        mail.send_messages([message])
+                    except (OSError, smtplib.SMTPException) as exc:
+                        refused.append((notice, type(exc).__name__))
+                    else:
+                        sent.append(notice)
+            finally:
+                # The messages were taken; a failed QUIT loses none of them.
+                with contextlib.suppress(OSError, smtplib.SMTPException):
+                    mail.close()
+        Notice.objects.filter(pk__in=[n.pk for n in sent]).delete()
+        given_up = _refused_update(refused)
+    delivery = Delivery(sent=len(sent), retried=len(refused) - given_up, given_up=given_up)
+    _log(sent, refused, delivery)
+    return delivery
+
+
+def _refused_update(refused: list[tuple[Notice, str]]) -> int:
+    """Count a failed attempt on each refused notice; returns how many were given up."""
+    given_up = 0
+    for notice, error in refused:
+        notice.attempts += 1
+        notice.last_error = error[:64]
+        if notice.attempts >= MAX_ATTEMPTS:
+            notice.failed_at = timezone.now()
+            given_up += 1
+        else:
+            notice.next_attempt_at = timezone.now() + retry_delay(notice.attempts)
+    Notice.objects.bulk_update(
+        [notice for notice, _ in refused],
+        ["attempts", "last_error", "failed_at", "next_attempt_at"],
+    )
+    return given_up
+
+
+def _log(sent: list[Notice], refused: list[tuple[Notice, str]], delivery: Delivery) -> None:
+    """Counts per kind and tracking code, and the errors' kinds: never an address."""
+    if sent:
+        logger.info("notices sent: %s", _summary(sent))
+    if refused:
+        errors = sorted({error for _, error in refused})
+        logger.error(
+            "notices refused (%s): %s; %s due again later, %s given up",
+            ", ".join(errors),
+            _summary([notice for notice, _ in refused]),
+            delivery.retried,
+            delivery.given_up,
+        )
+
+
+def _summary(notices: list[Notice]) -> str:
+    counts: dict[tuple[str, str], int] = {}
+    for notice in notices:
+        key = (notice.what, notice.tracking_code)
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{what} {code}".strip() + f": {n}" for (what, code), n in counts.items())
+
+
+def notices_send_all_due(*, limit: int = BATCH) -> Delivery:
+    """`notices_send_due` in batches until no due notice is left or a batch was refused
+    (the rest waits for the server as the refused ones do)."""
+    total = Delivery()
+    while True:
+        batch = notices_send_due(limit=limit)
+        total = Delivery(
+            sent=total.sent + batch.sent,
+            retried=total.retried + batch.retried,
+            given_up=total.given_up + batch.given_up,
+        )
+        if batch.claimed < limit or batch.retried or batch.given_up:
+            return total

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -136,7 +135,7 @@ def report_create(
     idempotency: tuple[str, str] | None = None,
 ) -> Report:
     """File a report: route it, set its deadline, store it with its "created" event and its
-    photos, and tell the handling agency's officials after commit.
+    photos, and a notice to each of the handling agency's officials (the outbox).
 
     Raises NotRouted (nothing stored) when the point is outside every area or nobody
     handles the category there. Photos are checked before this is called
@@ -187,13 +186,12 @@ def report_create(
         key = IdempotencyKey(user=reporter, key=idempotency[0], request_hash=idempotency[1])
 
     def store() -> Report:
-        written = filing.write(report, event, key)
+        written = filing.write(report, event, key, notifications.new_report_notice(report))
         report.photos_filed = [
             _photo_attach(report, prepared, kind=PhotoKind.BEFORE, by=reporter, at=now)
             for prepared in photos_prepared
         ]
         report.duplicates_at_filing = written.duplicates
-        notifications.notify_new_report(report, officials=written.official_emails)
         reports_bulk_changed.send(
             sender=Report, report_ids=[report.pk], also_written=written.also_written
         )
@@ -503,8 +501,8 @@ _ESCALATE_EVENTS_SQL = """
 def reports_escalate_overdue(*, now: dt.datetime | None = None) -> list[int]:
     """Flag every open report past its deadline once, and e-mail the supervising agencies.
 
-    The e-mails go out after commit, so a rolled-back run never sends a notice about
-    escalations that did not happen. Returns the ids escalated by this run.
+    The e-mails are notices in the run's own transaction, so a rolled-back run never sends
+    one about escalations that did not happen. Returns the ids escalated by this run.
     """
     now = now or timezone.now()
     with connection.cursor() as cursor:
@@ -524,8 +522,7 @@ def reports_escalate_overdue(*, now: dt.datetime | None = None) -> list[int]:
             },
         )
     ids = [r[0] for r in rows]
-    messages = _escalation_messages(ids)
-    transaction.on_commit(lambda: _send_escalations(messages))
+    notifications.enqueue(_escalation_messages(ids), "escalation")
     return ids
 
 
@@ -553,12 +550,6 @@ def _escalation_messages(report_ids: list[int]) -> list[tuple[str, str, str, lis
         subject = ESCALATION_SUBJECT.format(count=len(items), agency=names[email])
         messages.append((subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [email]))
     return messages
-
-
-def _send_escalations(messages: list[tuple[str, str, str, list[str]]]) -> None:
-    if messages:
-        sent = send_mass_mail(messages, fail_silently=False)
-        logger.info("escalation notices sent: %s", sent)
 
 
 # How long the reporter and followers have to confirm or reject a resolution; after that

@@ -2,7 +2,8 @@
 
 import pytest
 
-from reports.models import Category
+from reports import notifications as notices
+from reports.models import Category, Notice
 from tests.factories.reports import ReportFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,8 @@ def admin_client_logged_in(client):
         "/admin/reports/holiday/",
         "/admin/reports/report/",
         "/admin/accounts/profile/",
+        "/admin/reports/notice/",
+        "/admin/reports/notice/?failed_at__isempty=0",
     ],
 )
 def test_admin_changelists_render(admin_client_logged_in, city, path):
@@ -48,3 +51,18 @@ def test_category_names_and_deadlines_are_editable_in_the_admin(admin_client_log
     page = admin_client_logged_in.get(f"/admin/reports/category/{category.pk}/change/")
     assert page.status_code == 200
     assert 'name="deadline_days"' in page.content.decode()
+
+
+def test_the_outbox_is_for_superusers_and_cannot_be_edited(client, city, west_official):
+    ReportFactory(agency=city.west_agency, area=city.west)
+    notices.enqueue([("Chủ đề", "Nội dung", "a@example.vn", [west_official.email])], "status")
+    notice = Notice.objects.get()
+    staff = UserFactory(username="nhanvien", roles=[], is_staff=True)
+    client.force_login(staff)
+    assert client.get("/admin/reports/notice/").status_code == 403
+    root = UserFactory(username="quantri", roles=[], is_staff=True, is_superuser=True)
+    client.force_login(root)
+    page = client.get(f"/admin/reports/notice/{notice.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="subject"' not in page.content.decode()  # read-only
+    assert client.get("/admin/reports/notice/add/").status_code == 403

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from reports import services
 from reports.models import EventKind, Follow, Rating, Report, ReportEvent, Status
+from reports.notifications import notices_send_all_due
 from tests.factories.reports import ReportFactory, UserFactory
 
 from .conftest import client_for
@@ -161,5 +162,6 @@ def test_close_stale_resolved_closes_old_resolutions_once_and_tells_the_reporter
     assert (stale.status, fresh.status) == (Status.CLOSED, Status.RESOLVED)
     assert stale.closed_at is not None
     assert ReportEvent.objects.filter(report=stale, kind=EventKind.AUTO_CLOSED).count() == 1
+    notices_send_all_due()
     assert [m.to for m in mail.outbox] == [[stale.reporter.email]]
     assert services.reports_close_stale_resolved() == []

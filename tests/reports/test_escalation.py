@@ -5,9 +5,11 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
-from reports.models import Report, Status
+from reports.models import Notice, Report, Status
+from reports.notifications import notices_send_all_due
 from tests.factories.reports import ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,15 +26,13 @@ def _report(city, *, due_in_hours: float, status=Status.RECEIVED):
     )
 
 
-def test_overdue_open_reports_are_escalated_once_and_the_supervisor_emailed(
-    city, django_capture_on_commit_callbacks
-):
+def test_overdue_open_reports_are_escalated_once_and_the_supervisor_emailed(city):
     overdue = _report(city, due_in_hours=-2)
     overdue_in_progress = _report(city, due_in_hours=-30, status=Status.IN_PROGRESS)
     on_time = _report(city, due_in_hours=5)
     resolved_late = _report(city, due_in_hours=-5, status=Status.RESOLVED)
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("escalate_overdue")
+    call_command("escalate_overdue")
+    notices_send_all_due()
     assert set(Report.objects.filter(escalated_at__isnull=False)) == {
         overdue,
         overdue_in_progress,
@@ -45,18 +45,21 @@ def test_overdue_open_reports_are_escalated_once_and_the_supervisor_emailed(
     assert overdue.reporter.username not in message.body
     event = overdue.events.get(kind="escalated")
     assert event.public is False
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("escalate_overdue")
+    call_command("escalate_overdue")
+    notices_send_all_due()
     assert len(mail.outbox) == 1
     assert overdue.events.filter(kind="escalated").count() == 1
 
 
-def test_no_mail_is_sent_before_the_escalation_commits(city, django_capture_on_commit_callbacks):
+def test_a_rolled_back_escalation_leaves_no_notice(city):
     _report(city, due_in_hours=-1)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with pytest.raises(RuntimeError), transaction.atomic():
         call_command("escalate_overdue")
-    assert len(mail.outbox) == 0
-    assert len(callbacks) == 1
+        assert Notice.objects.filter(what="escalation").count() == 1
+        raise RuntimeError("the run failed after escalating")
+    assert not Notice.objects.exists()
+    assert notices_send_all_due().sent == 0
+    assert mail.outbox == []
 
 
 def test_a_dry_run_counts_without_escalating(city, capsys):

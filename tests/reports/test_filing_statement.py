@@ -13,7 +13,16 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from reports import exceptions, selectors, services
-from reports.models import Category, EventKind, IdempotencyKey, Report, ReportEvent, Status
+from reports.models import (
+    Category,
+    EventKind,
+    IdempotencyKey,
+    Notice,
+    Report,
+    ReportEvent,
+    Status,
+)
+from reports.notifications import notices_send_all_due
 from tests.factories.reports import AgencyFactory, ReportFactory
 from tiles import services as tile_services
 from tiles.models import TileVersion
@@ -43,7 +52,7 @@ def test_the_report_its_event_and_its_key_are_written_by_one_statement(
 ):
     trash = Category.objects.get(code=TRASH)
     file(citizen, category=trash)  # warm the per-process caches (holidays)
-    mail.outbox.clear()
+    Notice.objects.all().delete()
     with CaptureQueriesContext(connection) as queries:
         (report, created) = file(citizen, key="k-1", category=trash)
     assert created
@@ -51,6 +60,7 @@ def test_the_report_its_event_and_its_key_are_written_by_one_statement(
     assert len(writes) == 1
     assert "INSERT INTO reports_reportevent" in writes[0]
     assert "INSERT INTO reports_idempotencykey" in writes[0]
+    assert "INSERT INTO reports_notice" in writes[0]
     assert not [q for q in queries if "SAVEPOINT" in q["sql"]]
     # Where it goes (the areas and the choices of agency, reports.routing), then the write,
     # which also gave report tiles their new data version (reports.filing.also_write).
@@ -69,7 +79,16 @@ def test_the_report_its_event_and_its_key_are_written_by_one_statement(
         Status.RECEIVED,
     )
     assert IdempotencyKey.objects.get(key="k-1").report_id == stored.pk
-    # The notice to the ward's officials went out at once: the statement had committed.
+    # The notice to the ward's officials is in the outbox, written by the same statement;
+    # the sender delivers it.
+    [notice] = Notice.objects.all()
+    assert (notice.recipient, notice.what, notice.tracking_code) == (
+        west_official.email,
+        "new report",
+        report.tracking_code,
+    )
+    assert mail.outbox == []
+    assert notices_send_all_due().sent == 1
     assert [m.to for m in mail.outbox] == [[west_official.email]]
 
 

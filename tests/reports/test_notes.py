@@ -5,6 +5,7 @@ from django.contrib.gis.geos import Point
 from django.core import mail
 
 from reports.models import EventKind, ReportEvent
+from reports.notifications import notices_send_all_due
 from tests.factories.reports import ReportFactory, UserFactory
 
 from .conftest import WEST_POINT, client_for
@@ -48,6 +49,7 @@ def test_an_internal_note_is_kept_for_the_agency_and_hidden_from_the_public(
         west_official,
     )
     assert "Đã liên hệ" not in str(public_timeline(api_client, report))
+    assert notices_send_all_due().sent == 0
     assert mail.outbox == []
 
 
@@ -62,6 +64,7 @@ def test_a_public_note_reaches_the_timeline_and_the_reporter(
     assert any(
         e["note"] == "Sẽ thu gom trong sáng mai." for e in public_timeline(api_client, report)
     )
+    assert notices_send_all_due().sent == 1
     assert [m.to for m in mail.outbox] == [["nguoidan@example.vn"]]
     report.refresh_from_db()
     assert report.status == "received"

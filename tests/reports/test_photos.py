@@ -186,11 +186,11 @@ def test_a_report_that_rolls_back_after_its_photos_were_written_leaves_no_file(
     """The files are written inside the transaction; when it fails they are deleted."""
     prepared = photos.photo_prepare(upload("a.jpg", phone_jpeg()))
 
-    def fail(report, **kwargs):
+    def fail(sender, **kwargs):
         assert len(stored_files(media_root)) == 2  # written, then the failure
-        raise RuntimeError("mail queue down")
+        raise RuntimeError("a receiver of the new report failed")
 
-    monkeypatch.setattr(services.notifications, "notify_new_report", fail)
+    monkeypatch.setattr(services.reports_bulk_changed, "send", fail)
     from django.contrib.gis.geos import Point
 
     with pytest.raises(RuntimeError):

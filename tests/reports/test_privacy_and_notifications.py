@@ -1,20 +1,14 @@
 """Privacy and notices: the reporter is anonymous to the public by default and known only to
-the handling agency and supervisors; redactions keep their original for supervisors; e-mails
-go out only after commit and name nobody in the logs."""
+the handling agency and supervisors; redactions keep their original for supervisors. The
+e-mail notices are tested in test_notices.py."""
 
 import json
-import logging
-import smtplib
 
 import pytest
-from django.contrib.gis.geos import Point
-from django.core import mail
 from django.core.files.storage import default_storage
-from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
 
 from reports import photos, services
-from reports.models import Category, EventKind, Follow, Redaction, Report, ReportPhoto, Status
+from reports.models import EventKind, Redaction, Report, ReportPhoto
 from tests.factories.reports import ReportFactory, UserFactory
 
 from .conftest import WEST_POINT, client_for, stored_files
@@ -137,105 +131,6 @@ def test_a_redacted_photo_disappears_from_public_view_and_its_published_files(
     again = client_for(api_client, west_official).post(url, body, format="json")
     assert again.status_code == 400
     assert "photo_id" in again.json()
-
-
-def test_a_new_report_mails_the_agencys_officials_after_commit(
-    city, citizen, west_official, east_official, django_capture_on_commit_callbacks
-):
-    category = Category.objects.get(code="rac-thai-sai-quy-dinh")
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        report = services.report_create(
-            reporter=citizen,
-            category=category,
-            description="Rác.",
-            location=Point(*WEST_POINT, srid=4326),
-        )
-        assert mail.outbox == []  # nothing before commit
-    for callback in callbacks:
-        callback()
-    assert [m.to for m in mail.outbox] == [[west_official.email]]
-    assert report.tracking_code in mail.outbox[0].subject
-
-
-class RefusingMailServer(BaseEmailBackend):
-    """A mail server that refuses every recipient, naming them in its error, as SMTP does."""
-
-    def send_messages(self, email_messages):
-        refused = {to: (550, b"mailbox unavailable") for m in email_messages for to in m.to}
-        raise smtplib.SMTPRecipientsRefused(refused)
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_mail_server_failure_after_commit_leaves_the_filing_answered_and_logged(
-    city, citizen, west_official, api_client, settings, caplog
-):
-    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
-    body = {
-        "category": "rac-thai-sai-quy-dinh",
-        "description": "Rác ở đầu ngõ.",
-        "location": {"type": "Point", "coordinates": list(WEST_POINT)},
-    }
-    with caplog.at_level(logging.INFO, logger="reports.notifications"):
-        response = client_for(api_client, citizen).post(REPORTS, body, format="json")
-    assert response.status_code == 201, response.content
-    code = response.json()["tracking_code"]
-    assert Report.objects.filter(tracking_code=code).exists()
-    [failed] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert code in failed.getMessage()
-    assert "SMTPRecipientsRefused" in failed.getMessage()
-    assert west_official.email not in caplog.text
-
-
-def test_a_rolled_back_change_notifies_nobody(
-    city, citizen, west_official, django_capture_on_commit_callbacks
-):
-    category = Category.objects.get(code="rac-thai-sai-quy-dinh")
-    with (
-        django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        services.report_create(
-            reporter=citizen,
-            category=category,
-            description="Rác.",
-            location=Point(*WEST_POINT, srid=4326),
-        )
-        raise RuntimeError("something later in the same transaction failed")
-    assert mail.outbox == []
-
-
-def test_a_status_change_mails_the_reporter_and_followers_but_not_the_actor(
-    report, citizen, west_official, django_capture_on_commit_callbacks, caplog
-):
-    follower = UserFactory(email="theo.doi@example.vn")
-    Follow.objects.create(report=report, user=follower)
-    caplog.set_level(logging.DEBUG)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.report_transition(
-            report=report, actor=west_official, to_status=Status.IN_PROGRESS, note="Đã giao."
-        )
-        services.report_transition(
-            report=report,
-            actor=west_official,
-            to_status=Status.RESOLVED,
-            note="Nội bộ",
-            public=False,
-        )
-    assert [sorted(m.to) for m in mail.outbox] == [[citizen.email], [follower.email]]
-    assert all("Đang xử lý" in m.subject for m in mail.outbox)
-    logged = " ".join(r.getMessage() for r in caplog.records)
-    assert citizen.email not in logged and follower.email not in logged
-
-
-def test_a_transfer_mails_the_receiving_agencys_officials(
-    report, west_official, east_official, django_capture_on_commit_callbacks, city
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.report_transfer(
-            report=report, actor=west_official, to_agency=city.east_agency, reason="Phường bên."
-        )
-    assert [m.to for m in mail.outbox] == [[east_official.email]]
 
 
 @pytest.mark.parametrize("invisible", ["\u200d\u200d\u200b", "\u202e\u2066 \ufeff", "\u200b\n\t"])
