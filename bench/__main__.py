@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     with connection.cursor() as cursor:
         db.copy_points(cursor.cursor, "bench_points", work)
     reports = setup_data.ensure_reports(work, generation=generation, level=level)
+    officials = setup_data.ensure_officials()
     print(f"loaded {reports:,} reports in {time.perf_counter() - start:.1f} s")
+    print(f"{officials:,} officials with an e-mail address in their agencies")
 
     results = Results(scale=args.scale)
 

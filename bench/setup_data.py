@@ -64,6 +64,9 @@ def report_column_defaults(given: set[str]) -> list[tuple[str, object]]:
 
 BENCH_USERS = 50
 BENCH_PASSWORD = "Ho-Tay-Sen-Hong-2025"
+# Officials with an e-mail address in every agency, as a ward's People's Committee has: each
+# new report leaves a notice in the outbox for each of them (reports.models.Notice).
+OFFICIALS_PER_AGENCY = 2
 
 # Reports for the database-level cases, routed in SQL as the importer's city would route
 # them. Status and timings derive from hashtext(id), so the same workload always gives the
@@ -115,6 +118,39 @@ _INSERTED_COLUMNS = {
     "updated_at", "due_at", "resolved_at", "closed_at", "escalated_at", "transfers_count",
     "agency_id", "area_id", "category_id", "duplicate_of_id", "generation_id", "reporter_id",
 }  # fmt: skip
+
+
+def ensure_officials() -> int:
+    """OFFICIALS_PER_AGENCY officials with an e-mail address in every agency (idempotent);
+    returns how many there are."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from reports.models import Agency, Membership
+
+    user_model = get_user_model()
+    with transaction.atomic():
+        wanted = {
+            f"bench.official.{agency_id}.{k}": agency_id
+            for agency_id in Agency.objects.values_list("id", flat=True)
+            for k in range(OFFICIALS_PER_AGENCY)
+        }
+        have = set(
+            user_model.objects.filter(username__in=wanted).values_list("username", flat=True)
+        )
+        user_model.objects.bulk_create(
+            [
+                user_model(username=name, email=f"{name}@bench.invalid", password="!")
+                for name in wanted
+                if name not in have
+            ]
+        )
+        users = user_model.objects.filter(username__in=wanted).values_list("username", "id")
+        Membership.objects.bulk_create(
+            [Membership(agency_id=wanted[name], user_id=user_id) for name, user_id in users],
+            ignore_conflicts=True,
+        )
+    return len(wanted)
 
 
 def ensure_reports(workload, *, generation, level) -> int:

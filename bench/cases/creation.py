@@ -3,7 +3,8 @@
 wrk sends realistic authenticated POSTs: a citizen's token, a category, a Vietnamese
 description, a point inside Hanoi and a fresh Idempotency-Key, as the mobile app does. The
 reference does what the service does in one transaction, in SQL: find the ward, its agency,
-insert the report, its "created" event and the idempotency key.
+insert the report, its "created" event, the idempotency key and a notice in the outbox for
+each official of the agency.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from reports.models import Category
 DESCRIPTION = "Rác thải sinh hoạt đổ trộm ở đầu ngõ, bốc mùi, chưa được thu gom."
 
 # The service's writes, in SQL: route (lowest-level covering area, its agency), insert the
-# report, its public "created" event and the idempotency key, in one transaction. The point,
+# report, its public "created" event, the idempotency key and a notice per official of the
+# agency (the outbox, reports.models.Notice), in one transaction. The point,
 # category, reporter and description are filled in per runner: pgbench draws them from its
 # variables, the Django floor (bench/floor_urls.py) binds them from the request.
 INSERT_AND_ROUTE = """
@@ -49,7 +51,14 @@ WITH pt AS (
            {description}, pt.g, 12, 'received', now(), now(), now() + interval '3 days', 0,
            ag.agency_id, best.area_id, {category}, {generation}, {user} {extra_values}
     FROM pt, best, ag
-    RETURNING id, reporter_id
+    RETURNING id, reporter_id, tracking_code, agency_id
+), nt AS (
+    INSERT INTO reports_notice (what, tracking_code, subject, body, from_email, recipient)
+    SELECT 'new report', ins.tracking_code, 'Phản ánh mới ' || ins.tracking_code,
+           {description}, 'civicpin <no-reply@civicpin.local>', u.email
+    FROM ins JOIN reports_membership AS m ON m.agency_id = ins.agency_id
+    JOIN auth_user AS u ON u.id = m.user_id
+    WHERE u.is_active AND u.email <> ''
 ), ev AS (
     INSERT INTO reports_reportevent
         (report_id, actor_id, kind, old_status, new_status, note, public, created_at)
@@ -111,12 +120,19 @@ def _api_filings(max_id: int) -> int:
         return cursor.fetchone()[0]
 
 
-def _cleanup(max_id: int) -> None:
+def _max_notice_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reports_notice")
+        return cursor.fetchone()[0]
+
+
+def _cleanup(max_id: int, max_notice_id: int) -> None:
     """Remove what the case created, so the workload's reports stay as they were."""
     with connection.cursor() as cursor:
         for table in ("reports_reportevent", "reports_idempotencykey"):
             cursor.execute(f"DELETE FROM {table} WHERE report_id > %s", [max_id])
         cursor.execute("DELETE FROM reports_report WHERE id > %s", [max_id])
+        cursor.execute("DELETE FROM reports_notice WHERE id > %s", [max_notice_id])
 
 
 def run(results: Results, *, workload, generation_id: int, seconds: int) -> None:
@@ -130,6 +146,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     )
     points = list(zip(workload.lon[:SAMPLE], workload.lat[:SAMPLE], strict=True))
     max_id = _max_report_id()
+    max_notice_id = _max_notice_id()
     user_ids = list(Token.objects.filter(key__in=tokens).values_list("user_id", flat=True))
     given = {
         "tracking_code", "description", "location", "accuracy_m", "status", "created_at",
@@ -195,7 +212,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         reference, floor, http = loads["sql"], loads["floor"], loads["http"]
         filed = _api_filings(max_id)
     finally:
-        _cleanup(max_id)
+        _cleanup(max_id, max_notice_id)
     # Every measured request must have filed a new report (warm-up requests file more): an
     # answer that replays an earlier report for a reused Idempotency-Key is another path.
     if filed < http.requests:
@@ -232,8 +249,10 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         " itself. The filing is one statement like the reference (reports/filing.py): the "
         "report, its event and its Idempotency-Key (whose unique constraint decides a retry, "
         "no lookup first) as data-modifying CTEs, with the report tiles' new data version, "
-        "which the tiles app adds to it (reports.filing.also_write); it also reads the "
-        "handling agency's notification list and the possible duplicates for the answer. A "
+        "which the tiles app adds to it (reports.filing.also_write), and a notice in the "
+        "e-mail outbox for each official of the handling agency (two per agency here, as in "
+        "the reference); it also reads the possible duplicates for the answer. No e-mail is "
+        "sent in the request: `manage.py send_notices` delivers the outbox. A "
         "single statement is atomic, so there is no BEGIN or COMMIT round trip, and one "
         "commit per filing. The answer and its possible duplicates are built directly, not by"
         " DRF serializers (reports.serializers.report_created_answer). Categories and the "
