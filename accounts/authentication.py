@@ -6,7 +6,8 @@ the user's roles: two round trips and an ORM query built afresh on every authent
 request, a fifth of a filing's time. Here one constant statement, which PostgreSQL prepares
 once per connection, returns the user's row beside each of its roles (`roles_sql`), and the
 roles are cached on the user as RoleBackend caches them. The answers are DRF's: the same
-401s for an unknown token and for an inactive user.
+401s for an unknown token and for an inactive user, and one that says so for a token past
+its lifetime (API_TOKEN_TTL_DAYS; signing in again gives a new one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from rest_framework.authentication import TokenAuthentication as DrfTokenAuthent
 from rest_framework.authtoken.models import Token
 
 from accounts.backends import roles_cache, roles_sql
+from accounts.services import token_expired
+
+TOKEN_EXPIRED = _("Token expired; sign in again (POST /api/v1/auth/token) for a new one.")
 
 
 @functools.cache
@@ -30,7 +34,7 @@ def _statement() -> tuple[str, list[str]]:
     fields = get_user_model()._meta.concrete_fields
     columns = ", ".join(f'u."{f.column}"' for f in fields)
     sql = f"""
-        SELECT {columns}, r.*
+        SELECT t.created, {columns}, r.*
         FROM {Token._meta.db_table} AS t
         JOIN {get_user_model()._meta.db_table} AS u ON u.id = t.user_id
         LEFT JOIN LATERAL ({roles_sql("u.id")}) AS r ON TRUE
@@ -49,12 +53,13 @@ class TokenAuthentication(DrfTokenAuthentication):
             rows = cursor.fetchall()
         if not rows:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        width = len(names)
-        user = get_user_model().from_db(connection.alias, names, rows[0][:width])
+        created, end = rows[0][0], len(names) + 1
+        user = get_user_model().from_db(connection.alias, names, rows[0][1:end])
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        roles_cache(user, (row[width:] for row in rows))
-        # request.auth: the token by its key and user (its creation time is not read).
-        token = Token(key=key, user=user)
+        if token_expired(created):
+            raise exceptions.AuthenticationFailed(TOKEN_EXPIRED)
+        roles_cache(user, (row[end:] for row in rows))
+        token = Token(key=key, user=user, created=created)
         token._state.adding = False
         return user, token

@@ -51,6 +51,7 @@ class RegisteredSerializer(serializers.Serializer):
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     token = serializers.CharField()
+    token_expires_at = serializers.DateTimeField(allow_null=True)
 
 
 class TokenInput(serializers.Serializer):
@@ -60,3 +61,6 @@ class TokenInput(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working (null: until revoked)."
+    )

@@ -159,6 +159,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Days an API token is accepted after it was issued (0: until revoked). Signing in again
+# after that gives a new token; DELETE /api/v1/auth/token revokes one at once.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+
 # ModelBackend's answers with a user's groups and permissions read in one query.
 AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 

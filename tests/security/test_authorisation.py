@@ -130,6 +130,9 @@ MATRIX: list[Row] = [
         body={"days": 2, "reason": "Chờ vật tư."},
     ),
     Row("accounts:token", "POST", "/api/v1/auth/token", ALL, body={"username": "x"}),
+    # Revoking a token takes the token itself (Authorization: Token); a browser session has
+    # none to revoke and signs out at web:signout.
+    Row("accounts:token", "DELETE", "/api/v1/auth/token", "DDDDDDD"),
     Row("accounts:register", "POST", "/api/v1/auth/register", ALL, body={"username": "x"}),
     Row("tiles:tile", "GET", TILE, ALL),
     # Any agency member may ask for their agency's tile (ward Y's is empty: 204).
