@@ -13,9 +13,10 @@ import json
 
 import psycopg
 import psycopg.sql
+from django.contrib.auth import get_user_model
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from accounts.services import token_for_sign_in
 from bench import db, loadgen, server, setup_data
 from bench.cases.lookup import SAMPLE
 from bench.floor_urls import FLOOR_PATH
@@ -136,18 +137,17 @@ def _cleanup(max_id: int, max_notice_id: int) -> None:
 
 
 def run(results: Results, *, workload, generation_id: int, seconds: int) -> None:
-    tokens = list(
-        Token.objects.filter(user__username__startswith="bench.citizen.").values_list(
-            "key", flat=True
-        )
-    )
+    # Signed in as the app does, so a token older than its lifetime is replaced.
+    citizens = get_user_model().objects.filter(username__startswith="bench.citizen.")
+    signed_in = [token_for_sign_in(user) for user in citizens.order_by("username")]
+    tokens = [token.key for token in signed_in]
     categories = list(
         Category.objects.filter(active=True, kind="on_site").values_list("code", "id")
     )
     points = list(zip(workload.lon[:SAMPLE], workload.lat[:SAMPLE], strict=True))
     max_id = _max_report_id()
     max_notice_id = _max_notice_id()
-    user_ids = list(Token.objects.filter(key__in=tokens).values_list("user_id", flat=True))
+    user_ids = [token.user_id for token in signed_in]
     given = {
         "tracking_code", "description", "location", "accuracy_m", "status", "created_at",
         "updated_at", "due_at", "transfers_count", "agency_id", "area_id", "category_id",
