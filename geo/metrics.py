@@ -3,8 +3,8 @@
 Request counters and latency histograms are kept per process: with N gunicorn workers,
 each scrape reaches one worker and sees that worker's counts (Prometheus sums restarts via
 `rate()`, and a per-worker `instance` label is what a multi-process scrape would need). The
-report gauges (by status, overdue) come from the database at scrape time, so they are the
-same whichever worker answers.
+report gauges (by status, overdue) and the e-mail outbox's gauges come from the database at
+scrape time, so they are the same whichever worker answers.
 
 Served at /metrics by geo.middleware.MetricsMiddleware when METRICS_ENABLED is on; with
 METRICS_TOKEN set, the scrape must send `Authorization: Bearer <token>`.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 # Seconds; the upper bounds of the latency histogram's buckets.
@@ -76,8 +76,33 @@ def _report_gauges() -> list[str]:
     return lines
 
 
+def _notice_gauges() -> list[str]:
+    """The e-mail outbox: what waits, how long the oldest has waited (alert on it: the
+    sender is down or the mail server refuses), and what was given up."""
+    from reports.models import Notice
+
+    outbox = Notice.objects.aggregate(
+        waiting=Count("id", filter=Q(failed_at__isnull=True)),
+        given_up=Count("id", filter=Q(failed_at__isnull=False)),
+        oldest=Min("created_at", filter=Q(failed_at__isnull=True)),
+    )
+    age = (timezone.now() - outbox["oldest"]).total_seconds() if outbox["oldest"] else 0.0
+    return [
+        "# HELP civicpin_notices_waiting E-mail notices not sent yet (due or retrying).",
+        "# TYPE civicpin_notices_waiting gauge",
+        f"civicpin_notices_waiting {outbox['waiting']}",
+        "# HELP civicpin_notices_oldest_waiting_seconds Age of the oldest unsent notice.",
+        "# TYPE civicpin_notices_oldest_waiting_seconds gauge",
+        f"civicpin_notices_oldest_waiting_seconds {max(age, 0.0):.0f}",
+        "# HELP civicpin_notices_given_up E-mail notices given up after every retry.",
+        "# TYPE civicpin_notices_given_up gauge",
+        f"civicpin_notices_given_up {outbox['given_up']}",
+    ]
+
+
 def metrics_render() -> str:
-    """The whole exposition: request counters, latency histograms, report gauges."""
+    """The whole exposition: request counters, latency histograms, report and outbox
+    gauges."""
     with _lock:
         requests = sorted(_requests.items())
         hist = sorted(
@@ -105,4 +130,5 @@ def metrics_render() -> str:
         lines.append(f"{name}_sum{{{labels}}} {total:.6f}")
         lines.append(f"{name}_count{{{labels}}} {count}")
     lines += _report_gauges()
+    lines += _notice_gauges()
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 carries a Content-Security-Policy, a lost database is a 503 with a message, /metrics speaks
 the Prometheus text format, and staff actions are audited without personal data."""
 
+import datetime as dt
 import json
 import logging
 import os
@@ -12,9 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from geo import metrics
 from geo.middleware import DATABASE_UNAVAILABLE
+from reports import notifications
+from reports.models import Notice
 from tests.security.conftest import CATEGORY, PERSONAL_STRINGS, WEST_POINT
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -187,6 +191,24 @@ def test_metrics_count_requests_by_view_and_reports_by_status(world, client, set
     assert 'civicpin_reports{status="received"} 1' in text
     assert "civicpin_reports_overdue 0" in text
     assert "# TYPE civicpin_http_request_duration_seconds histogram" in text
+    assert "# TYPE civicpin_notices_waiting gauge" in text
+
+
+@pytest.mark.django_db
+def test_metrics_show_the_outbox_waiting_and_given_up(client, settings):
+    settings.METRICS_ENABLED = True
+    settings.METRICS_TOKEN = ""
+    message = ("Chủ đề", "Nội dung", "a@example.vn", ["x@example.vn", "y@example.vn"])
+    notifications.enqueue([message], "status", "ABCDEFGHJK")
+    first, second = Notice.objects.order_by("id")
+    Notice.objects.filter(pk=first.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    Notice.objects.filter(pk=second.pk).update(failed_at=timezone.now())
+    text = client.get("/metrics").content.decode()
+    assert "civicpin_notices_waiting 1" in text
+    assert "civicpin_notices_given_up 1" in text
+    [age] = [line for line in text.splitlines() if line.startswith("civicpin_notices_oldest")]
+    assert 7190 <= float(age.split()[1]) <= 7300
+    assert "@example.vn" not in text
 
 
 @pytest.mark.django_db
