@@ -184,6 +184,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="civicpin <no-reply@c
 # outbox (reports.models.Notice) and `manage.py send_notices` sends them, never a request: a
 # server that does not answer within EMAIL_TIMEOUT seconds puts the batch off to a later
 # attempt (reports/notifications.py).
+# Days a notice given up after every retry stays in the outbox for the operators (with its
+# address) before `send_notices` deletes it.
+NOTICES_GIVEN_UP_KEPT_DAYS = env.int("NOTICES_GIVEN_UP_KEPT_DAYS", default=30)
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")

@@ -280,3 +280,14 @@ def notices_send_all_due(*, limit: int = BATCH) -> Delivery:
         )
         if batch.claimed < limit or batch.retried or batch.given_up:
             return total
+
+
+def notices_purge_given_up(*, kept_days: int | None = None) -> int:
+    """Delete notices given up more than `kept_days` (NOTICES_GIVEN_UP_KEPT_DAYS) ago: the
+    operators have had them, and their addresses are not kept for ever. Returns how many."""
+    days = settings.NOTICES_GIVEN_UP_KEPT_DAYS if kept_days is None else kept_days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    deleted, _ = Notice.objects.filter(failed_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("given-up notices deleted: %s", deleted)
+    return deleted

@@ -4,7 +4,14 @@ server does), delivered by the sender, retried when refused, and never named in 
 
 import datetime as dt
 import logging
+import os
+import select
+import signal
 import smtplib
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -239,3 +246,60 @@ def test_a_notice_another_sender_has_claimed_is_skipped(city, citizen, west_offi
         other.rollback()
     assert notices_send_due().sent == 1
     assert len(mail.outbox) == 2
+
+
+def test_given_up_notices_are_deleted_after_the_days_they_are_kept(
+    city, citizen, west_official, settings
+):
+    _file(citizen)
+    _file(citizen)
+    old, recent = Notice.objects.order_by("id")
+    now = timezone.now()
+    Notice.objects.filter(pk=old.pk).update(failed_at=now - dt.timedelta(days=31))
+    Notice.objects.filter(pk=recent.pk).update(failed_at=now - dt.timedelta(days=29))
+    settings.NOTICES_GIVEN_UP_KEPT_DAYS = 30
+    call_command("send_notices")
+    assert list(Notice.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def _database_url() -> str:
+    """The test database, for a process of its own."""
+    db = connection.settings_dict
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgis://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_worker_sends_and_stops_soon_after_sigterm():
+    notifications.enqueue([("Chủ đề", "Nội dung", "a@example.vn", ["x@example.vn"])], "status")
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "send_notices", "--every", "30"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        seen = ""
+        while "1 notices sent" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([worker.stdout], [], [], 1)
+            if ready:
+                seen += worker.stdout.readline()
+        assert "1 notices sent" in seen, worker.stderr.read()[-2000:] if worker.poll() else seen
+        assert not Notice.objects.exists()
+        worker.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        worker.wait(timeout=30)
+        assert time.monotonic() - started < 10, "it waited out its 30 s interval"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, worker.stderr.read()[-2000:]

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "later and given up after a day of attempts. With --every N it keeps running and "
         "looks for due notices every N seconds (a worker beside the web server); without it "
         "it sends what is due once (cron). Several may run at once: none sends a notice "
-        "another has claimed."
+        "another has claimed. Notices given up more than NOTICES_GIVEN_UP_KEPT_DAYS ago are "
+        "deleted."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, every: float, **options) -> None:
         if every <= 0:
             self._report(notifications.notices_send_all_due())
+            notifications.notices_purge_given_up()
             return
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -36,7 +38,12 @@ class Command(BaseCommand):
             delivery = notifications.notices_send_all_due()
             if delivery.claimed:
                 self._report(delivery)
-            time.sleep(every)
+            notifications.notices_purge_given_up()
+            # Waits in short steps so that a SIGTERM ends the worker within a tenth of a
+            # second rather than after a whole interval.
+            deadline = time.monotonic() + every
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.1, every))
 
     def _report(self, delivery: notifications.Delivery) -> None:
         self.stdout.write(
