@@ -55,9 +55,10 @@ def token_expires_at(created: dt.datetime) -> dt.datetime | None:
     return created + dt.timedelta(days=days) if days > 0 else None
 
 
-def token_expired(created: dt.datetime, *, now: dt.datetime | None = None) -> bool:
+def token_expired(created: dt.datetime) -> bool:
+    """Whether a token issued at `created` is past its lifetime."""
     expires = token_expires_at(created)
-    return expires is not None and expires <= (now or timezone.now())
+    return expires is not None and expires <= timezone.now()
 
 
 @transaction.atomic

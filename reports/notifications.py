@@ -113,15 +113,15 @@ def enqueue(messages: list[Message], what: str, code: str = "") -> int:
     return len(notices)
 
 
-def _agency_message(report: Report, subject: str) -> tuple[str, str]:
-    body = NEW_REPORT_BODY.format(
+def _agency_body(report: Report) -> str:
+    """What the officials of the report's agency read about it (new or transferred)."""
+    return NEW_REPORT_BODY.format(
         code=report.tracking_code,
         category=report.category.name,
         agency=report.agency.name if report.agency_id else "-",
         due=report.due_at.astimezone(LOCAL_TZ),
         description=report.description,
     )
-    return subject, body
 
 
 def new_report_notice(report: Report) -> tuple[str, str, str]:
@@ -129,22 +129,21 @@ def new_report_notice(report: Report) -> tuple[str, str, str]:
     gets; the filing statement writes one per official (reports.filing), so a new report's
     notices cost no statement of their own."""
     subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
-    return (*_agency_message(report, subject), settings.DEFAULT_FROM_EMAIL)
+    return subject, _agency_body(report), settings.DEFAULT_FROM_EMAIL
 
 
 def notify_transferred(report: Report) -> None:
-    """Tell the officials of the agency a report was transferred to (after commit)."""
+    """Leave a notice for each official of the agency a report was transferred to."""
     subject = TRANSFERRED_SUBJECT.format(code=report.tracking_code, agency=report.agency.name)
-    subject, body = _agency_message(report, subject)
     officials = _official_emails(report.agency_id)
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, officials)]
+    messages = [(subject, _agency_body(report), settings.DEFAULT_FROM_EMAIL, officials)]
     enqueue(messages, "transfer", report.tracking_code)
 
 
 def notify_status_changed(
     report: Report, *, actor: AbstractBaseUser | None = None, note: str = ""
 ) -> None:
-    """Tell the reporter and followers of a public status change (after commit)."""
+    """Leave a notice of a public status change for the reporter and the followers."""
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     recipients = _audience_emails(report, exclude_user_id=actor_id)
     status = Status(report.status).label
@@ -178,6 +177,11 @@ class Delivery:
     @property
     def claimed(self) -> int:
         return self.sent + self.retried + self.given_up
+
+    def __add__(self, other: Delivery) -> Delivery:
+        return Delivery(
+            self.sent + other.sent, self.retried + other.retried, self.given_up + other.given_up
+        )
 
 
 def notices_send_due(*, limit: int = BATCH) -> Delivery:
@@ -273,20 +277,15 @@ def notices_send_all_due(*, limit: int = BATCH) -> Delivery:
     total = Delivery()
     while True:
         batch = notices_send_due(limit=limit)
-        total = Delivery(
-            sent=total.sent + batch.sent,
-            retried=total.retried + batch.retried,
-            given_up=total.given_up + batch.given_up,
-        )
+        total += batch
         if batch.claimed < limit or batch.retried or batch.given_up:
             return total
 
 
-def notices_purge_given_up(*, kept_days: int | None = None) -> int:
-    """Delete notices given up more than `kept_days` (NOTICES_GIVEN_UP_KEPT_DAYS) ago: the
-    operators have had them, and their addresses are not kept for ever. Returns how many."""
-    days = settings.NOTICES_GIVEN_UP_KEPT_DAYS if kept_days is None else kept_days
-    cutoff = timezone.now() - dt.timedelta(days=days)
+def notices_purge_given_up() -> int:
+    """Delete notices given up more than NOTICES_GIVEN_UP_KEPT_DAYS ago: the operators have
+    had them, and their addresses are not kept for ever. Returns how many."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.NOTICES_GIVEN_UP_KEPT_DAYS)
     deleted, _ = Notice.objects.filter(failed_at__lt=cutoff).delete()
     if deleted:
         logger.info("given-up notices deleted: %s", deleted)

@@ -526,7 +526,7 @@ def reports_escalate_overdue(*, now: dt.datetime | None = None) -> list[int]:
     return ids
 
 
-def _escalation_messages(report_ids: list[int]) -> list[tuple[str, str, str, list[str]]]:
+def _escalation_messages(report_ids: list[int]) -> list[notifications.Message]:
     """One e-mail per supervising agency listing its overdue reports (no personal data)."""
     by_recipient: dict[str, list[Report]] = defaultdict(list)
     names: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real Hanoi reference data and API clients."""
+"""Shared fixtures: the real Hanoi reference data, API clients, the test database's URL."""
 
 import os
 from pathlib import Path
@@ -20,6 +20,15 @@ def hanoi_file(name: str) -> Path:
             pytest.fail(message + "; CI must run the real-data tests")
         pytest.skip(message)
     return path
+
+
+def own_process_database_url() -> str:
+    """The test database as a DATABASE_URL, for a server or command run in its own process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgis://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from tests.conftest import own_process_database_url
 from tests.factories.reports import UserFactory
 from tests.reports.conftest import (  # noqa: F401 (fixtures shared with the reports suite)
     WEST_POINT,
@@ -75,15 +75,9 @@ class Server:
 def live_gunicorn(tmp_path):
     """gunicorn (4 workers × 4 threads) serving the project against the test database."""
     port = _free_port()
-    settings_dict = connection.settings_dict
-    database_url = (
-        f"postgis://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
-        f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
-        f"{settings_dict['NAME']}"
-    )
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": own_process_database_url(),
         "DEBUG": "true",
         "SECRET_KEY": "reliability-test-secret-key-" + "x" * 40,
         "CIVICPIN_ENV_FILE": "",

@@ -25,6 +25,7 @@ from django.utils import timezone
 from reports import notifications, services
 from reports.models import Category, Follow, Notice, Report, Status
 from reports.notifications import MAX_ATTEMPTS, notices_send_all_due, notices_send_due
+from tests.conftest import own_process_database_url
 from tests.factories.reports import MembershipFactory, ReportFactory, UserFactory
 
 from .conftest import WEST_POINT, client_for
@@ -262,20 +263,13 @@ def test_given_up_notices_are_deleted_after_the_days_they_are_kept(
     assert list(Notice.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
-def _database_url() -> str:
-    """The test database, for a process of its own."""
-    db = connection.settings_dict
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgis://{db['USER']}:{db['PASSWORD']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_sends_and_stops_soon_after_sigterm():
     notifications.enqueue([("Chủ đề", "Nội dung", "a@example.vn", ["x@example.vn"])], "status")
     root = Path(__file__).resolve().parents[2]
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": own_process_database_url(),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }
     worker = subprocess.Popen(
