@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bench.cpu import CpuSplit, measured
 from bench.harness import in_turns
 
 # Every load runs at the same concurrency: one client per core, as many as the server has
@@ -123,16 +124,22 @@ class Load:
     p50_by: dict[str, float] = field(default_factory=dict)
     # The raw (kind, latency in ms) samples, so that runs can be pooled (`merged`).
     samples: tuple[tuple[str, float], ...] = field(default=(), repr=False)
+    # Where the machine's CPU went during the measured run(s), and who generated the load.
+    cpu: CpuSplit | None = None
+    generator: str = ""
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def describe(self) -> str:
-        return (
+    def describe(self, *, with_cpu: bool = False) -> str:
+        text = (
             f"{self.rate:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
             f"p99 {self.p99_ms:.1f} ms"
         )
+        if with_cpu and self.cpu is not None:
+            text += "; " + self.cpu.describe(self.requests, load_name=self.generator)
+        return text
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:
@@ -159,13 +166,18 @@ def _load(requests: int, errors: int, seconds: float, samples: list[tuple[str, f
 
 def merged(loads: list[Load]) -> Load:
     """One Load of several runs of the same requests: their counts and durations added,
-    their percentiles taken over all their samples together."""
-    return _load(
+    their percentiles taken over all their samples together, their CPU splits added (when
+    every run has one)."""
+    pooled = _load(
         sum(load.requests for load in loads),
         sum(load.errors for load in loads),
         sum(load.seconds for load in loads),
         [sample for load in loads for sample in load.samples],
     )
+    splits = [load.cpu for load in loads]
+    if loads and all(split is not None for split in splits):
+        pooled = replace(pooled, cpu=sum(splits, CpuSplit()), generator=loads[0].generator)
+    return pooled
 
 
 # A comparison runs its sides in this many alternating rounds (see `alternating`).
@@ -237,7 +249,7 @@ def wrk(
     try:
         if warmup:
             run(warmup)
-        output = run(seconds)
+        output, used = measured(lambda: run(seconds))
     finally:
         Path(script.name).unlink()
     match = re.search(r"RESULT requests=(\d+) errors=(\d+) duration_us=(\d+)", output)
@@ -247,7 +259,7 @@ def wrk(
     if not match or not samples:
         raise RuntimeError(f"could not read wrk's output:\n{output[-3000:]}")
     requests, errors, duration = (int(g) for g in match.groups())
-    return _load(requests, errors, duration / 1e6, samples)
+    return replace(_load(requests, errors, duration / 1e6, samples), cpu=used, generator="wrk")
 
 
 def pgbench(
@@ -276,8 +288,10 @@ def pgbench(
             require("pgbench"), "-n", "-M", protocol, f"-c{clients}", f"-j{jobs}",
             f"-T{seconds}", "-l", "--log-prefix", str(Path(tmp) / "log"), *files, dburl,
         ]  # fmt: skip
-        done = subprocess.run(
-            command, capture_output=True, text=True, check=False, timeout=seconds + 60, cwd=tmp
+        done, used = measured(
+            lambda: subprocess.run(
+                command, capture_output=True, text=True, check=False, timeout=seconds + 60, cwd=tmp
+            )
         )
         if done.returncode != 0:
             raise RuntimeError(f"pgbench failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -293,4 +307,5 @@ def pgbench(
     if not match or not tps or not samples:
         raise RuntimeError(f"could not read pgbench's output:\n{output}")
     count = int(match.group(1))
-    return _load(count, int(failed.group(1)) if failed else 0, count / float(tps.group(1)), samples)
+    load = _load(count, int(failed.group(1)) if failed else 0, count / float(tps.group(1)), samples)
+    return replace(load, cpu=used, generator="pgbench")

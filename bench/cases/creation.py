@@ -220,8 +220,8 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     results.add(
         Row(
             case="Report creation, `POST /api/v1/reports`",
-            ours=http.describe() + (f", {http.errors} non-2xx" if http.errors else ""),
-            reference=reference.describe(),
+            ours=http.describe(with_cpu=True) + (f", {http.errors} non-2xx" if http.errors else ""),
+            reference=reference.describe(with_cpu=True),
             reference_name="pgbench, same insert-and-route SQL",
             ratio=reference.rate / http.rate if http.rate else None,
             target="≥ 0.3× the SQL rate (ratio ≤ 3.3×)",
@@ -230,8 +230,9 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     results.add(
         Row(
             case="Report creation, `POST /api/v1/reports`",
-            ours=http.describe(),
-            reference=floor.describe() + (f", {floor.errors} non-2xx" if floor.errors else ""),
+            ours=http.describe(with_cpu=True),
+            reference=floor.describe(with_cpu=True)
+            + (f", {floor.errors} non-2xx" if floor.errors else ""),
             reference_name=(
                 "the same SQL behind one Django view, same server and middleware "
                 "(bench/floor_urls.py)"
@@ -269,5 +270,10 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "validation, routing in Python, deadlines, the audit, DRF, the answer and its "
         "statements). The three (pgbench, the floor and the API) run in three alternating "
         "rounds with both servers up, their samples pooled, so a load from elsewhere on the "
-        "machine falls on all three alike. PostgreSQL, gunicorn and wrk share two cores.",
+        "machine falls on all three alike. PostgreSQL, gunicorn and wrk share two cores. "
+        "Each figure carries the CPU it cost per request, read from /proc around each "
+        "measured run (bench/cpu.py): the server's Python, PostgreSQL, the load generator, "
+        "and the time both cores sat idle while the two clients' requests waited on a round "
+        "trip; the parts add up to two cores' time per request, so they say which of them "
+        "keeps a rate from its reference.",
     )

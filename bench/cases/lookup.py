@@ -60,8 +60,8 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     results.add(
         Row(
             case="Point lookup `/api/v1/lookup`",
-            ours=http.describe() + (f", {http.errors} errors" if http.errors else ""),
-            reference=sql.describe(),
+            ours=http.describe(with_cpu=True) + (f", {http.errors} errors" if http.errors else ""),
+            reference=sql.describe(with_cpu=True),
             reference_name="pgbench, same covering SQL",
             ratio=sql.rate / http.rate if http.rate else None,
             target="",
@@ -75,5 +75,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "not planned again), all on the same two cores as the database and wrk. The "
         "servers are warmed up before measuring: a cold worker's first requests "
         "(imports, URL resolvers, one database connection per worker) took up to a second "
-        "and were the p99 tails of earlier runs.",
+        "and were the p99 tails of earlier runs. The CPU per request (bench/cpu.py) shows "
+        "where the ratio comes from: the lookup itself costs PostgreSQL a fraction of a "
+        "millisecond either way, and the endpoint's time is the server's Python.",
     )
