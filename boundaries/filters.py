@@ -116,13 +116,24 @@ def level_param(params: Mapping[str, str]) -> Level | None:
     return level
 
 
+def generation_named(params: Mapping[str, str]) -> Generation | None:
+    """The generation named by `generation`, None when the query names none (the current
+    one is meant); an unknown name is a 404 naming it.
+
+    For a question whose statement finds the current generation itself
+    (selectors.area_lookup), so that asking for it costs no query of its own."""
+    name = params.get("generation")
+    if not name or not name.strip():
+        return None
+    generation = selectors.generation_by_name(name=name.strip())
+    if generation is None:
+        raise NotFound(GENERATION_UNKNOWN.format(value=name.strip()))
+    return generation
+
+
 def generation_param(params: Mapping[str, str]) -> Generation:
     """The generation named by `generation`, else the current one; 404 naming what is missing."""
-    name = params.get("generation")
-    name = name.strip() if name and name.strip() else None
-    generation = selectors.generation_by_name(name=name)
+    generation = generation_named(params) or selectors.generation_by_name(name=None)
     if generation is None:
-        if name is None:
-            raise NotFound(NO_CURRENT_GENERATION)
-        raise NotFound(GENERATION_UNKNOWN.format(value=name))
+        raise NotFound(NO_CURRENT_GENERATION)
     return generation

@@ -51,8 +51,13 @@ class LookupView(APIView):
     )
     def get(self, request: Request) -> Response:
         lon, lat = filters.point_params(request.query_params)
-        generation = filters.generation_param(request.query_params)
-        found = selectors.area_lookup(lon=lon, lat=lat, generation=generation)
+        # Without a name, the lookup's statement finds the current generation with the areas.
+        found = selectors.area_lookup(
+            lon=lon, lat=lat, generation=filters.generation_named(request.query_params)
+        )
+        generation = found.generation
+        if generation is None:
+            raise NotFound(filters.NO_CURRENT_GENERATION)
         if not found.covered:
             raise NotFound(
                 POINT_NOT_COVERED.format(

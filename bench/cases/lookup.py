@@ -70,9 +70,11 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     results.read(
         "Point lookup",
         "The SQL alone answers from the subdivided pieces' GiST index; the endpoint adds "
-        "HTTP parsing, Django and DRF dispatch and a query for the current generation (the "
-        "areas come with the covering test, a statement PostgreSQL has prepared, so it is "
-        "not planned again), all on the same two cores as the database and wrk. The "
+        "HTTP parsing, Django and DRF dispatch and the answer's serializer, all on the same "
+        "two cores as the database and wrk. It is one statement, which PostgreSQL has "
+        "prepared and does not plan again: the areas come with the covering test and the "
+        "current generation with both (a query of its own for the generation, compiled by "
+        "the ORM on every request, had cost a third of the endpoint's CPU). The "
         "servers are warmed up before measuring: a cold worker's first requests "
         "(imports, URL resolvers, one database connection per worker) took up to a second "
         "and were the p99 tails of earlier runs. The CPU per request (bench/cpu.py) shows "

@@ -87,6 +87,19 @@ def test_lookup_answers_the_ward_then_its_district(city, api_client):
     }
 
 
+def test_a_lookup_in_the_current_generation_is_one_statement(
+    city, api_client, django_assert_num_queries
+):
+    # The statement that finds the areas finds the current generation too (the filing's
+    # routing reads it the same way); a named generation is looked up first.
+    with django_assert_num_queries(1):
+        body = api_client.get(LOOKUP, {"lat": 21.005, "lon": 105.805}).json()
+    assert [a["generation"] for a in body["areas"]] == ["2025", "2025"]
+    with django_assert_num_queries(2):
+        named = api_client.get(LOOKUP, {"lat": 21.005, "lon": 105.805, "generation": "2025"})
+    assert named.json() == body
+
+
 def test_lookup_on_a_shared_edge_says_so(city, api_client):
     body = api_client.get(LOOKUP, {"lat": 21.005, "lon": 105.81}).json()
     assert body["areas"][0]["code"] == "00001"
