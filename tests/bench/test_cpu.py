@@ -44,7 +44,7 @@ def test_a_waited_for_child_is_the_load_generator():
     assert split.load > split.server
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db  # for the test database's name; the query needs none of its rows
 def test_a_postgresql_backend_that_has_ended_still_counts_as_the_database():
     from tests.conftest import own_process_database_url
 
