@@ -8,8 +8,9 @@ start and end of one measured run, so it costs nothing during the run.
 
 - **server**: gunicorn's and uvicorn's processes (ours, the Django floor, TiPg), with what
   a master has reaped (a worker recycled mid-run);
-- **database**: every PostgreSQL process, with what the postmaster has reaped (pgbench's
-  backends end with its run);
+- **database**: every PostgreSQL process (named postgres or postmaster) on this machine,
+  with what the postmaster has reaped (pgbench's backends end with its run); a database on
+  another host is not seen;
 - **load**: this process's waited-for children (wrk or pgbench, which end with the run);
 - **idle**: the machine's idle and I/O-wait time (a core with nothing to run);
 - **other**: the rest of the machine's time (this harness, the kernel's own threads, any
@@ -91,7 +92,7 @@ def _process_seconds() -> tuple[dict[str, float], int]:
         fields = stat[stat.rindex(b")") + 2 :].split()
         # utime, stime, cutime, cstime (proc(5): fields 14 to 17, here from field 3).
         ticks = sum(int(value) for value in fields[11:15])
-        if command.startswith(b"postgres"):
+        if command.startswith((b"postgres", b"postmaster")):
             seconds["database"] += ticks * _TICK
             databases += 1
         elif any(name in cmdline for name in _SERVERS):
