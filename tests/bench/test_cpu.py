@@ -46,12 +46,10 @@ def test_a_waited_for_child_is_the_load_generator():
 
 @pytest.mark.django_db  # for the test database's name; the query needs none of its rows
 def test_a_postgresql_backend_that_has_ended_still_counts_as_the_database():
-    from tests.conftest import own_process_database_url
-
-    url = own_process_database_url().replace("postgis://", "postgresql://", 1)
+    from django.db import connection
 
     def query_in_a_backend_of_its_own() -> None:
-        with psycopg.connect(url) as conn:
+        with psycopg.connect(**connection.get_connection_params()) as conn:
             conn.execute("SELECT count(*) FROM generate_series(1, 5000000)").fetchone()
 
     _, split = cpu.measured(query_in_a_backend_of_its_own)
