@@ -122,12 +122,12 @@ def generation_named(params: Mapping[str, str]) -> Generation | None:
 
     For a question whose statement finds the current generation itself
     (selectors.area_lookup), so that asking for it costs no query of its own."""
-    name = params.get("generation")
-    if not name or not name.strip():
+    name = (params.get("generation") or "").strip()
+    if not name:
         return None
-    generation = selectors.generation_by_name(name=name.strip())
+    generation = selectors.generation_by_name(name=name)
     if generation is None:
-        raise NotFound(GENERATION_UNKNOWN.format(value=name.strip()))
+        raise NotFound(GENERATION_UNKNOWN.format(value=name))
     return generation
 
 
