@@ -1,27 +1,54 @@
-"""The Django floor of a filing: the project's URLs plus one bench-only route.
+"""Two filings for case 2 beside the API's: the project's URLs plus two bench-only routes.
 
 `POST /bench/floor` runs case 2's insert-and-route SQL for the same JSON body the API takes,
 in one statement behind a bare function view, on the same gunicorn, settings and middleware
 as the API: no authentication, validation, idempotency, deadline, notification or answer.
 What a filing costs above that rate is the platform's own work; what the floor costs above
-pgbench is HTTP, WSGI and Django. Served only by bench.floor_settings, never by geo.settings.
+pgbench is HTTP, WSGI and Django.
+
+`POST /bench/thin` is the least a filing could be and still do the product's work: the same
+JSON body checked by hand-written code instead of DRF, and one statement (case 2's
+`thin_sql`) that checks the token, its lifetime and the citizen's permission, routes the
+point, stores the report, its event, its Idempotency-Key and the officials' notices, and
+reads back the possible duplicates for a JSON answer. It routes as the reference does
+(the lowest-level area's agency) rather than by the routing rules' precedence, and answers
+anything it did not file with one 422: it measures what meeting the creation target would
+take (a filing whose rules live in that one statement), it is not a second API.
+
+Served only by bench.floor_settings, never by geo.settings.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
 import json
+import math
 import os
 import random
+from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from geo.urls import urlpatterns as product_urlpatterns
+from reports.deadlines import calendar_load
+from reports.models import Category
+from reports.selectors import duplicates_params
+from reports.serializers import clean_text, idempotency_key_valid
+from reports.services import DESCRIPTION_MAX
 
 FLOOR_PATH = "/bench/floor"
+THIN_PATH = "/bench/thin"
+KEY_REQUIRED = "Required: 1 to 255 printable ASCII characters."
+# The possible duplicates' fields in the thin answer, in the order thin_sql reads them.
+THIN_DUPLICATE_FIELDS = ("tracking_code", "category", "status", "distance_m", "created_at")
 
 
 @functools.cache
@@ -52,4 +79,104 @@ def file_floor(request: HttpRequest) -> JsonResponse:
     return JsonResponse({}, status=201)
 
 
-urlpatterns = [*product_urlpatterns, path(FLOOR_PATH.lstrip("/"), file_floor)]
+@functools.cache
+def _thin_categories() -> dict[str, tuple[int, int]]:
+    """code → (id, working days to handle) of every active category."""
+    rows = Category.objects.filter(active=True).values_list("code", "id", "deadline_days")
+    return {code: (pk, days) for code, pk, days in rows}
+
+
+def _thin_errors(body: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """The body's mistakes by field, and the values when there are none."""
+    if not isinstance(body, dict):
+        return {"detail": "The body must be a JSON object."}, {}
+    errors, values = {}, {}
+    category = _thin_categories().get(body.get("category"))
+    if category is None:
+        errors["category"] = "Unknown category."
+    description = body.get("description")
+    description = clean_text(description) if isinstance(description, str) else ""
+    if not description or len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"Describe the problem in 1 to {DESCRIPTION_MAX} characters."
+    location = body.get("location")
+    coordinates = location.get("coordinates") if isinstance(location, dict) else None
+    if (
+        not isinstance(location, dict)
+        or location.get("type") != "Point"
+        or not isinstance(coordinates, list)
+        or len(coordinates) != 2
+        or not all(isinstance(c, int | float) and math.isfinite(c) for c in coordinates)
+        or not (-180 <= coordinates[0] <= 180 and -90 <= coordinates[1] <= 90)
+    ):
+        errors["location"] = "A GeoJSON Point of WGS 84 longitude and latitude."
+    accuracy = body.get("accuracy_m")
+    if accuracy is not None and not (
+        isinstance(accuracy, int | float) and math.isfinite(accuracy) and accuracy >= 0
+    ):
+        errors["accuracy_m"] = "A number of metres."
+    if not errors:
+        values = {
+            "category": category,
+            "description": description,
+            "lon": float(coordinates[0]),
+            "lat": float(coordinates[1]),
+            "accuracy": accuracy,
+        }
+    return errors, values
+
+
+@csrf_exempt
+def file_thin(request: HttpRequest) -> JsonResponse:
+    """File the report described by the body for the token's citizen, in one statement."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Token" or not token:
+        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
+    key = request.headers.get("Idempotency-Key", "")
+    if not idempotency_key_valid(key):
+        return JsonResponse({"Idempotency-Key": KEY_REQUIRED}, status=400)
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"detail": "The body is not JSON."}, status=400)
+    errors, values = _thin_errors(body)
+    if errors:
+        return JsonResponse(errors, status=400)
+    (category_id, working_days), now = values["category"], timezone.now()
+    point = Point(values["lon"], values["lat"], srid=4326)
+    params = {
+        **values,
+        "category": category_id,
+        "token": token,
+        "issued_after": now - dt.timedelta(days=settings.API_TOKEN_TTL_DAYS or 36500),
+        "due": calendar_load().due_at(now, working_days),
+        "key": key,
+        "request_hash": hashlib.sha256(request.body).hexdigest(),
+    }
+    duplicates = duplicates_params(point=point, category_id=category_id, exclude_id=0)
+    params.update((f"d{i}", value) for i, value in enumerate(duplicates))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(os.environ["BENCH_THIN_SQL"], params)
+            rows = cursor.fetchall()
+    except IntegrityError:
+        return JsonResponse({"Idempotency-Key": "Already used."}, status=409)
+    if not rows:
+        return JsonResponse({"detail": "Not filed: token, permission or place."}, status=422)
+    nearby = [dict(zip(THIN_DUPLICATE_FIELDS, row[1:], strict=True)) for row in rows if row[1]]
+    for duplicate in nearby:
+        duplicate["distance_m"] = round(duplicate["distance_m"], 1)
+    answer = {
+        "tracking_code": rows[0][0],
+        "status": "received",
+        "due_at": params["due"],
+        "location": {"type": "Point", "coordinates": [values["lon"], values["lat"]]},
+        "possible_duplicates": nearby,
+    }
+    return JsonResponse(answer, status=201)
+
+
+urlpatterns = [
+    *product_urlpatterns,
+    path(FLOOR_PATH.lstrip("/"), file_floor),
+    path(THIN_PATH.lstrip("/"), file_thin),
+]

@@ -133,10 +133,14 @@ class Load:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def describe(self, *, with_cpu: bool = False) -> str:
+        """Rate and latency percentiles, the requests that failed (wrk: errors and non-2xx
+        answers; pgbench: failed transactions) when any did, and on request the CPU split."""
         text = (
             f"{self.rate:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, "
             f"p99 {self.p99_ms:.1f} ms"
         )
+        if self.errors:
+            text += f", {self.errors:,} failed"
         if with_cpu and self.cpu is not None:
             text += "; " + self.cpu.describe(self.requests, load_name=self.generator)
         return text

@@ -18,8 +18,9 @@ PORT = int(os.environ.get("BENCH_PORT", "18765"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
 TIPG_PORT = PORT + 1
 TIPG_URL = f"http://127.0.0.1:{TIPG_PORT}"
-# A second gunicorn, beside the first, for a case that compares two settings side by side.
+# More gunicorns, beside the first, for a case that compares settings side by side.
 SECOND_PORT = PORT + 2
+THIRD_PORT = PORT + 3
 
 
 @contextlib.contextmanager

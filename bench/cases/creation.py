@@ -9,19 +9,23 @@ each official of the agency.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 
 import psycopg
 import psycopg.sql
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from accounts.backends import roles_sql
 from accounts.services import token_for_sign_in
 from bench import db, loadgen, server, setup_data
 from bench.cases.lookup import SAMPLE
-from bench.floor_urls import FLOOR_PATH
+from bench.floor_urls import FLOOR_PATH, THIN_PATH
 from bench.harness import Results, Row
 from reports.models import Category
+from reports.selectors import DUPLICATES_SQL
 
 DESCRIPTION = "Rác thải sinh hoạt đổ trộm ở đầu ngõ, bốc mùi, chưa được thu gom."
 
@@ -29,9 +33,11 @@ DESCRIPTION = "Rác thải sinh hoạt đổ trộm ở đầu ngõ, bốc mùi,
 # report, its public "created" event, the idempotency key and a notice per official of the
 # agency (the outbox, reports.models.Notice), in one transaction. The point,
 # category, reporter and description are filled in per runner: pgbench draws them from its
-# variables, the Django floor (bench/floor_urls.py) binds them from the request.
+# variables, the Django floor (bench/floor_urls.py) binds them from the request. The slots
+# `who`, `accuracy`, `due` and `last` are the reference's (REFERENCE_SLOTS) except in the thin
+# filing's statement (thin_sql).
 INSERT_AND_ROUTE = """
-WITH pt AS (
+WITH {who}pt AS (
     {point}
 ), best AS (
     SELECT a.id AS area_id FROM boundaries_areapiece AS p
@@ -49,9 +55,9 @@ WITH pt AS (
         due_at, transfers_count, agency_id, area_id, category_id, generation_id, reporter_id
         {extra_columns})
     SELECT upper(substr(md5(random()::text || clock_timestamp()::text), 1, 10)),
-           {description}, pt.g, 12, 'received', now(), now(), now() + interval '3 days', 0,
+           {description}, pt.g, {accuracy}, 'received', now(), now(), {due}, 0,
            ag.agency_id, best.area_id, {category}, {generation}, {user} {extra_values}
-    FROM pt, best, ag
+    FROM pt, best, ag{who_from}
     RETURNING id, reporter_id, tracking_code, agency_id
 ), nt AS (
     INSERT INTO reports_notice (what, tracking_code, subject, body, from_email, recipient)
@@ -64,10 +70,79 @@ WITH pt AS (
     INSERT INTO reports_reportevent
         (report_id, actor_id, kind, old_status, new_status, note, public, created_at)
     SELECT id, reporter_id, 'created', '', 'received', '', TRUE, now() FROM ins
-)
-INSERT INTO reports_idempotencykey (key, request_hash, created_at, user_id, report_id)
-SELECT md5(random()::text), md5(random()::text), now(), reporter_id, id FROM ins;
+){last}
 """
+
+REFERENCE_SLOTS = {
+    "who": "",
+    "who_from": "",
+    "accuracy": "12",
+    "due": "now() + interval '3 days'",
+    "last": """
+INSERT INTO reports_idempotencykey (key, request_hash, created_at, user_id, report_id)
+SELECT md5(random()::text), md5(random()::text), now(), reporter_id, id FROM ins;""",
+}
+
+
+def report_other_columns(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    """(column, SQL literal of its default) for every report column INSERT_AND_ROUTE does
+    not name itself (setup_data.report_column_defaults)."""
+    given = {
+        "tracking_code", "description", "location", "accuracy_m", "status", "created_at",
+        "updated_at", "due_at", "transfers_count", "agency_id", "area_id", "category_id",
+        "generation_id", "reporter_id",
+    }  # fmt: skip
+    return [
+        (column, psycopg.sql.Literal(value).as_string(conn))
+        for column, value in setup_data.report_column_defaults(given)
+    ]
+
+
+# The possible duplicates' columns in the thin filing's answer, as in the API's.
+THIN_DUPLICATE_COLUMNS = ("tracking_code", "category_code", "status", "distance_m", "created_at")
+
+
+def thin_sql(*, generation_id: int, extra: list[tuple[str, str]]) -> str:
+    """The thin filing's statement (bench/floor_urls.py): the reference's routing and writes
+    behind the citizen's token and permission, with the client's Idempotency-Key, accuracy
+    and the deadline from the working calendar, reading back the possible duplicates as the
+    API's answer does. `extra` is (column, SQL literal) for the report's other columns.
+    Parameters are named: token, issued_after, lon, lat, description, category, accuracy,
+    due, key, request_hash and the duplicates' d0, d1, ... (selectors.duplicates_params)."""
+    numbers = itertools.count()
+    duplicates = re.sub("%s", lambda _: f"%(d{next(numbers)})s", DUPLICATES_SQL)
+    who = f"""who AS (
+    SELECT u.id AS user_id FROM authtoken_token AS t JOIN auth_user AS u ON u.id = t.user_id
+    WHERE t.key = %(token)s AND u.is_active AND t.created > %(issued_after)s
+      AND (u.is_superuser OR EXISTS (
+          SELECT 1 FROM ({roles_sql("u.id")}) AS r (kind, app_label, codename)
+          WHERE r.kind = 'perm' AND r.app_label = 'reports' AND r.codename = 'add_report'))
+), """
+    last = f""", key AS (
+    INSERT INTO reports_idempotencykey (key, request_hash, created_at, user_id, report_id)
+    SELECT %(key)s, %(request_hash)s, now(), reporter_id, id FROM ins
+)
+SELECT ins.tracking_code, {", ".join(f"d.{c}" for c in THIN_DUPLICATE_COLUMNS)}
+FROM ins LEFT JOIN ({duplicates}) AS d ON TRUE ORDER BY d.distance_m, d.id"""
+    return INSERT_AND_ROUTE.format(
+        who=who,
+        who_from=", who",
+        point="SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g",
+        description="%(description)s",
+        category="%(category)s",
+        user="who.user_id",
+        accuracy="%(accuracy)s",
+        due="%(due)s",
+        last=last,
+        generation=int(generation_id),
+        extra_columns="".join(f", {column}" for column, _ in extra),
+        extra_values="".join(f", {literal}" for _, literal in extra),
+    )
+
+
+# The Idempotency-Keys' prefixes in the API's and the thin view's requests.
+API_KEYS = "bench-"
+THIN_KEYS = "thin-"
 
 PGBENCH_DRAWS = """\\set id random(1, {sample})
 \\set user random(1, {users})
@@ -75,7 +150,9 @@ PGBENCH_DRAWS = """\\set id random(1, {sample})
 """
 
 
-def _wrk_script(tokens: list[str], categories: list[str], points) -> str:
+def _wrk_script(
+    tokens: list[str], categories: list[str], points, *, path: str, keys: str = API_KEYS
+) -> str:
     lua_tokens = ",".join(f'"{t}"' for t in tokens)
     lua_categories = ",".join(f'"{c}"' for c in categories)
     lua_points = ",".join(f"{{{lon:.6f},{lat:.6f}}}" for lon, lat in points)
@@ -96,9 +173,9 @@ def _wrk_script(tokens: list[str], categories: list[str], points) -> str:
         '  headers["Content-Type"] = "application/json"\n'
         '  headers["Authorization"] = "Token " .. tokens[math.random(#tokens)]\n'
         # Unique per thread and request: each is a new report, none a retry.
-        '  headers["Idempotency-Key"] = string.format("bench-%d-%d-%d-%d", os.time(), '
+        f'  headers["Idempotency-Key"] = string.format("{keys}%d-%d-%d-%d", os.time(), '
         "thread_id, math.random(1e9), counter)\n"
-        '  return wrk.format("POST", "/api/v1/reports", headers, body)\n'
+        f'  return wrk.format("POST", "{path}", headers, body)\n'
         "end\n"
     )
 
@@ -109,14 +186,14 @@ def _max_report_id() -> int:
         return cursor.fetchone()[0]
 
 
-def _api_filings(max_id: int) -> int:
-    """Reports filed through the API since `max_id`: each stored its own Idempotency-Key,
-    numbered by the wrk script ("bench-..."; pgbench's and the floor's keys are hashes)."""
+def _filings(max_id: int, prefix: str) -> int:
+    """Reports filed since `max_id` with an Idempotency-Key numbered by a wrk script under
+    `prefix` (API_KEYS for the API, THIN_KEYS for the thin view; pgbench's and the floor's
+    keys are hashes)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM reports_idempotencykey WHERE report_id > %s"
-            " AND key LIKE 'bench-%%'",
-            [max_id],
+            "SELECT count(*) FROM reports_idempotencykey WHERE report_id > %s AND key LIKE %s",
+            [max_id, prefix + "%"],
         )
         return cursor.fetchone()[0]
 
@@ -148,18 +225,13 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     max_id = _max_report_id()
     max_notice_id = _max_notice_id()
     user_ids = [token.user_id for token in signed_in]
-    given = {
-        "tracking_code", "description", "location", "accuracy_m", "status", "created_at",
-        "updated_at", "due_at", "transfers_count", "agency_id", "area_id", "category_id",
-        "generation_id", "reporter_id",
-    }  # fmt: skip
-    extra = setup_data.report_column_defaults(given)
     with psycopg.connect(db.libpq_url()) as conn:
-        literals = [psycopg.sql.Literal(v).as_string(conn) for _, v in extra]
+        extra = report_other_columns(conn)
     common = {
         "extra_columns": "".join(f", {column}" for column, _ in extra),
-        "extra_values": "".join(f", {literal}" for literal in literals),
+        "extra_values": "".join(f", {literal}" for _, literal in extra),
         "generation": int(generation_id),
+        **REFERENCE_SLOTS,
     }
     sql = PGBENCH_DRAWS.format(
         sample=SAMPLE, users=len(user_ids), categories=len(categories)
@@ -187,17 +259,28 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "BENCH_FLOOR_CATEGORIES": json.dumps(dict(categories)),
         "BENCH_FLOOR_USERS": json.dumps(user_ids),
     }
-    lua = _wrk_script(tokens, [c for c, _ in categories], points)
-    floor_lua = lua.replace("/api/v1/reports", FLOOR_PATH)
+    thin_env = {
+        "DJANGO_SETTINGS_MODULE": "bench.floor_settings",
+        "THROTTLE_ENABLED": "false",
+        "BENCH_THIN_SQL": thin_sql(generation_id=generation_id, extra=extra),
+    }
+    codes = [code for code, _ in categories]
+    lua = _wrk_script(tokens, codes, points, path="/api/v1/reports")
+    floor_lua = _wrk_script(tokens, codes, points, path=FLOOR_PATH)
+    # Its own Idempotency-Keys, so the API's filings are counted apart (_filings).
+    thin_lua = _wrk_script(tokens, codes, points, path=THIN_PATH, keys=THIN_KEYS)
     # Rate limits protect the city from abuse, not from its own benchmark.
     env = {"THROTTLE_ENABLED": "false"}
     try:
-        # The three in alternating rounds (loadgen.alternating), both servers up throughout.
+        # The four in alternating rounds (loadgen.alternating), every server up throughout.
         with (
             server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base,
             server.gunicorn(
                 db.BENCH_DATABASE_URL, env=floor_env, port=server.SECOND_PORT
             ) as floor_base,
+            server.gunicorn(
+                db.BENCH_DATABASE_URL, env=thin_env, port=server.THIRD_PORT
+            ) as thin_base,
         ):
             loads = loadgen.alternating(
                 {
@@ -205,22 +288,26 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
                     "floor": lambda s, w: loadgen.wrk(
                         floor_base + "/", floor_lua, seconds=s, warmup=w
                     ),
+                    "thin": lambda s, w: loadgen.wrk(
+                        thin_base + "/", thin_lua, seconds=s, warmup=w
+                    ),
                     "http": lambda s, w: loadgen.wrk(base + "/", lua, seconds=s, warmup=w),
                 },
                 seconds=seconds,
             )
-        reference, floor, http = loads["sql"], loads["floor"], loads["http"]
-        filed = _api_filings(max_id)
+        reference, floor, thin, http = loads["sql"], loads["floor"], loads["thin"], loads["http"]
+        filed, thin_filed = _filings(max_id, API_KEYS), _filings(max_id, THIN_KEYS)
     finally:
         _cleanup(max_id, max_notice_id)
     # Every measured request must have filed a new report (warm-up requests file more): an
     # answer that replays an earlier report for a reused Idempotency-Key is another path.
-    if filed < http.requests:
-        raise RuntimeError(f"{http.requests} filings stored only {filed} reports: replays?")
+    for name, load, stored in (("API", http, filed), ("thin view", thin, thin_filed)):
+        if stored < load.requests:
+            raise RuntimeError(f"{load.requests} {name} filings stored only {stored} reports")
     results.add(
         Row(
             case="Report creation, `POST /api/v1/reports`",
-            ours=http.describe(with_cpu=True) + (f", {http.errors} non-2xx" if http.errors else ""),
+            ours=http.describe(with_cpu=True),
             reference=reference.describe(with_cpu=True),
             reference_name="pgbench, same insert-and-route SQL",
             ratio=reference.rate / http.rate if http.rate else None,
@@ -231,13 +318,22 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         Row(
             case="Report creation, `POST /api/v1/reports`",
             ours=http.describe(with_cpu=True),
-            reference=floor.describe(with_cpu=True)
-            + (f", {floor.errors} non-2xx" if floor.errors else ""),
+            reference=floor.describe(with_cpu=True),
             reference_name=(
                 "the same SQL behind one Django view, same server and middleware "
                 "(bench/floor_urls.py)"
             ),
             ratio=floor.rate / http.rate if http.rate else None,
+        )
+    )
+    results.add(
+        Row(
+            case="Report creation, the thin view (`POST /bench/thin`, bench only)",
+            ours=thin.describe(with_cpu=True),
+            reference=reference.describe(with_cpu=True),
+            reference_name="pgbench, same insert-and-route SQL",
+            ratio=reference.rate / thin.rate if thin.rate else None,
+            target="(the API's target, for what it takes)",
         )
     )
     results.read(
@@ -275,5 +371,11 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "measured run (bench/cpu.py): the server's Python, PostgreSQL, the load generator, "
         "and the time both cores sat idle while the two clients' requests waited on a round "
         "trip; the parts add up to two cores' time per request, so they say which of them "
-        "keeps a rate from its reference.",
+        "keeps a rate from its reference. The thin view (bench/floor_urls.py, `thin_sql`) "
+        "measures what the target takes: the same body checked by hand-written code instead of"
+        " DRF, and one statement that checks the token, its lifetime and the citizen's "
+        "permission, routes the point as the reference does, stores the report, its event, "
+        "its Idempotency-Key and the notices, and reads the possible duplicates for its JSON "
+        "answer; it applies no routing rules' precedence, gives the tiles no new data version"
+        " and tells no failure from another.",
     )

@@ -60,7 +60,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     results.add(
         Row(
             case="Point lookup `/api/v1/lookup`",
-            ours=http.describe(with_cpu=True) + (f", {http.errors} errors" if http.errors else ""),
+            ours=http.describe(with_cpu=True),
             reference=sql.describe(with_cpu=True),
             reference_name="pgbench, same covering SQL",
             ratio=sql.rate / http.rate if http.rate else None,

@@ -39,3 +39,10 @@ def test_sides_alternate_in_rounds_and_only_the_first_round_warms_up():
     ]
     assert pooled["ours"].requests == pooled["sql"].requests == 3
     assert sorted(ms for _, ms in pooled["ours"].samples) == [1.0, 4.0, 5.0]
+
+
+def test_a_description_says_how_many_requests_failed_when_any_did():
+    clean = loadgen._load(3, 0, 1.0, [("a", 1.0), ("a", 2.0), ("a", 3.0)])
+    assert "failed" not in clean.describe()
+    failing = loadgen._load(3, 1_200, 1.0, [("a", 1.0), ("a", 2.0), ("a", 3.0)])
+    assert failing.describe().endswith("p99 3.0 ms, 1,200 failed")
