@@ -1,4 +1,4 @@
-"""Two filings for case 2 beside the API's: the project's URLs plus two bench-only routes.
+"""Filings for case 2 beside the API's: the project's URLs plus three bench-only routes.
 
 `POST /bench/floor` runs case 2's insert-and-route SQL for the same JSON body the API takes,
 in one statement behind a bare function view, on the same gunicorn, settings and middleware
@@ -14,6 +14,8 @@ reads back the possible duplicates for a JSON answer. It routes as the reference
 (the lowest-level area's agency) rather than by the routing rules' precedence, and answers
 anything it did not file with one 422: it measures what meeting the creation target would
 take (a filing whose rules live in that one statement), it is not a second API.
+`POST /bench/thin-drf` runs the same statement behind DRF and the API's own input serializer
+(reports.serializers.ReportCreateInput): one statement with the API's checks where they are.
 
 Served only by bench.floor_settings, never by geo.settings.
 """
@@ -36,16 +38,20 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from geo.urls import urlpatterns as product_urlpatterns
 from reports.deadlines import calendar_load
 from reports.models import Category
 from reports.selectors import duplicates_params
-from reports.serializers import clean_text, idempotency_key_valid
+from reports.serializers import ReportCreateInput, clean_text, idempotency_key_valid
 from reports.services import DESCRIPTION_MAX
 
 FLOOR_PATH = "/bench/floor"
 THIN_PATH = "/bench/thin"
+THIN_DRF_PATH = "/bench/thin-drf"
 KEY_REQUIRED = "Required: 1 to 255 printable ASCII characters."
 # The possible duplicates' fields in the thin answer, in the order thin_sql reads them.
 THIN_DUPLICATE_FIELDS = ("tracking_code", "category", "status", "distance_m", "created_at")
@@ -125,24 +131,23 @@ def _thin_errors(body: Any) -> tuple[dict[str, str], dict[str, Any]]:
     return errors, values
 
 
-@csrf_exempt
-def file_thin(request: HttpRequest) -> JsonResponse:
-    """File the report described by the body for the token's citizen, in one statement."""
+def _thin_credentials(request: HttpRequest) -> tuple[str, str, tuple[dict, int] | None]:
+    """The token and the Idempotency-Key, or the answer refusing them."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme != "Token" or not token:
-        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
     key = request.headers.get("Idempotency-Key", "")
+    if scheme != "Token" or not token:
+        return token, key, ({"detail": "Authentication credentials were not provided."}, 401)
     if not idempotency_key_valid(key):
-        return JsonResponse({"Idempotency-Key": KEY_REQUIRED}, status=400)
-    try:
-        body = json.loads(request.body)
-    except ValueError:
-        return JsonResponse({"detail": "The body is not JSON."}, status=400)
-    errors, values = _thin_errors(body)
-    if errors:
-        return JsonResponse(errors, status=400)
-    (category_id, working_days), now = values["category"], timezone.now()
-    point = Point(values["lon"], values["lat"], srid=4326)
+        return token, key, ({"Idempotency-Key": KEY_REQUIRED}, 400)
+    return token, key, None
+
+
+def _thin_file(
+    *, token: str, key: str, category_id: int, working_days: int, request_hash: str, **values
+) -> tuple[dict, int]:
+    """Run the thin statement for checked values (description, lon, lat, accuracy) and give
+    the answer and its status."""
+    now = timezone.now()
     params = {
         **values,
         "category": category_id,
@@ -150,8 +155,9 @@ def file_thin(request: HttpRequest) -> JsonResponse:
         "issued_after": now - dt.timedelta(days=settings.API_TOKEN_TTL_DAYS or 36500),
         "due": calendar_load().due_at(now, working_days),
         "key": key,
-        "request_hash": hashlib.sha256(request.body).hexdigest(),
+        "request_hash": request_hash,
     }
+    point = Point(values["lon"], values["lat"], srid=4326)
     duplicates = duplicates_params(point=point, category_id=category_id, exclude_id=0)
     params.update((f"d{i}", value) for i, value in enumerate(duplicates))
     try:
@@ -159,9 +165,9 @@ def file_thin(request: HttpRequest) -> JsonResponse:
             cursor.execute(os.environ["BENCH_THIN_SQL"], params)
             rows = cursor.fetchall()
     except IntegrityError:
-        return JsonResponse({"Idempotency-Key": "Already used."}, status=409)
+        return {"Idempotency-Key": "Already used."}, 409
     if not rows:
-        return JsonResponse({"detail": "Not filed: token, permission or place."}, status=422)
+        return {"detail": "Not filed: token, permission or place."}, 422
     nearby = [dict(zip(THIN_DUPLICATE_FIELDS, row[1:], strict=True)) for row in rows if row[1]]
     for duplicate in nearby:
         duplicate["distance_m"] = round(duplicate["distance_m"], 1)
@@ -172,11 +178,70 @@ def file_thin(request: HttpRequest) -> JsonResponse:
         "location": {"type": "Point", "coordinates": [values["lon"], values["lat"]]},
         "possible_duplicates": nearby,
     }
-    return JsonResponse(answer, status=201)
+    return answer, 201
+
+
+@csrf_exempt
+def file_thin(request: HttpRequest) -> JsonResponse:
+    """File the report described by the body for the token's citizen, in one statement."""
+    token, key, refused = _thin_credentials(request)
+    if refused is not None:
+        return JsonResponse(refused[0], status=refused[1])
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"detail": "The body is not JSON."}, status=400)
+    errors, values = _thin_errors(body)
+    if errors:
+        return JsonResponse(errors, status=400)
+    category_id, working_days = values.pop("category")
+    answer, status = _thin_file(
+        token=token,
+        key=key,
+        category_id=category_id,
+        working_days=working_days,
+        request_hash=hashlib.sha256(request.body).hexdigest(),
+        **values,
+    )
+    return JsonResponse(answer, status=status)
+
+
+class ThinDrfView(APIView):
+    """The thin filing behind DRF and the API's own input serializer (ReportCreateInput):
+    what one statement would make of the API if its checks stayed where they are. The
+    statement checks the token and permission, so DRF's are off here."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    def post(self, request: Request) -> Response:
+        token, key, refused = _thin_credentials(request)
+        if refused is not None:
+            return Response(refused[0], status=refused[1])
+        data = ReportCreateInput(data=request.data)
+        if not data.is_valid():
+            return Response(data.errors, status=400)
+        checked, location = data.validated_data, data.validated_data.get("location")
+        if location is None:
+            return Response({"location": "The thin filing needs a location."}, status=400)
+        answer, status = _thin_file(
+            token=token,
+            key=key,
+            category_id=checked["category"].pk,
+            working_days=checked["category"].deadline_days,
+            description=checked["description"],
+            lon=location.x,
+            lat=location.y,
+            accuracy=checked.get("accuracy_m"),
+            request_hash=data.fingerprint(),
+        )
+        return Response(answer, status=status)
 
 
 urlpatterns = [
     *product_urlpatterns,
     path(FLOOR_PATH.lstrip("/"), file_floor),
     path(THIN_PATH.lstrip("/"), file_thin),
+    path(THIN_DRF_PATH.lstrip("/"), ThinDrfView.as_view()),
 ]

@@ -22,7 +22,7 @@ from accounts.backends import roles_sql
 from accounts.services import token_for_sign_in
 from bench import db, loadgen, server, setup_data
 from bench.cases.lookup import SAMPLE
-from bench.floor_urls import FLOOR_PATH, THIN_PATH
+from bench.floor_urls import FLOOR_PATH, THIN_DRF_PATH, THIN_PATH
 from bench.harness import Results, Row
 from reports.models import Category
 from reports.selectors import DUPLICATES_SQL
@@ -143,6 +143,7 @@ FROM ins LEFT JOIN ({duplicates}) AS d ON TRUE ORDER BY d.distance_m, d.id"""
 # The Idempotency-Keys' prefixes in the API's and the thin view's requests.
 API_KEYS = "bench-"
 THIN_KEYS = "thin-"
+THIN_DRF_KEYS = "drf-"
 
 PGBENCH_DRAWS = """\\set id random(1, {sample})
 \\set user random(1, {users})
@@ -269,10 +270,11 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     floor_lua = _wrk_script(tokens, codes, points, path=FLOOR_PATH)
     # Its own Idempotency-Keys, so the API's filings are counted apart (_filings).
     thin_lua = _wrk_script(tokens, codes, points, path=THIN_PATH, keys=THIN_KEYS)
+    thin_drf_lua = _wrk_script(tokens, codes, points, path=THIN_DRF_PATH, keys=THIN_DRF_KEYS)
     # Rate limits protect the city from abuse, not from its own benchmark.
     env = {"THROTTLE_ENABLED": "false"}
     try:
-        # The four in alternating rounds (loadgen.alternating), every server up throughout.
+        # The five in alternating rounds (loadgen.alternating), every server up throughout.
         with (
             server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base,
             server.gunicorn(
@@ -291,19 +293,27 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
                     "thin": lambda s, w: loadgen.wrk(
                         thin_base + "/", thin_lua, seconds=s, warmup=w
                     ),
+                    "thin_drf": lambda s, w: loadgen.wrk(
+                        thin_base + "/", thin_drf_lua, seconds=s, warmup=w
+                    ),
                     "http": lambda s, w: loadgen.wrk(base + "/", lua, seconds=s, warmup=w),
                 },
                 seconds=seconds,
             )
-        reference, floor, thin, http = loads["sql"], loads["floor"], loads["thin"], loads["http"]
-        filed, thin_filed = _filings(max_id, API_KEYS), _filings(max_id, THIN_KEYS)
+        reference, floor, http = loads["sql"], loads["floor"], loads["http"]
+        thin, thin_drf = loads["thin"], loads["thin_drf"]
+        stored = {
+            prefix: _filings(max_id, prefix) for prefix in (API_KEYS, THIN_KEYS, THIN_DRF_KEYS)
+        }
     finally:
         _cleanup(max_id, max_notice_id)
     # Every measured request must have filed a new report (warm-up requests file more): an
     # answer that replays an earlier report for a reused Idempotency-Key is another path.
-    for name, load, stored in (("API", http, filed), ("thin view", thin, thin_filed)):
-        if stored < load.requests:
-            raise RuntimeError(f"{load.requests} {name} filings stored only {stored} reports")
+    for prefix, load in ((API_KEYS, http), (THIN_KEYS, thin), (THIN_DRF_KEYS, thin_drf)):
+        if stored[prefix] < load.requests:
+            raise RuntimeError(
+                f"{load.requests} filings keyed {prefix} stored only {stored[prefix]} reports"
+            )
     results.add(
         Row(
             case="Report creation, `POST /api/v1/reports`",
@@ -336,6 +346,16 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
             target="(the API's target, for what it takes)",
         )
     )
+    results.add(
+        Row(
+            case="Report creation, the thin view behind DRF (`POST /bench/thin-drf`, bench only)",
+            ours=thin_drf.describe(with_cpu=True),
+            reference=reference.describe(with_cpu=True),
+            reference_name="pgbench, same insert-and-route SQL",
+            ratio=reference.rate / thin_drf.rate if thin_drf.rate else None,
+            target="(the API's target, for what it takes)",
+        )
+    )
     results.read(
         "Report creation",
         "The SQL reference is one round trip that validates nothing. A filing over HTTP is 3 "
@@ -364,9 +384,10 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         " middleware: what it costs above pgbench is HTTP, WSGI and Django's request cycle, "
         "and what a filing costs above it is the platform's own work (authentication, "
         "validation, routing in Python, deadlines, the audit, DRF, the answer and its "
-        "statements). The three (pgbench, the floor and the API) run in three alternating "
-        "rounds with both servers up, their samples pooled, so a load from elsewhere on the "
-        "machine falls on all three alike. PostgreSQL, gunicorn and wrk share two cores. "
+        "statements). The five (pgbench, the floor, the two thin views below and the API) run "
+        "in three alternating rounds with every server up, their samples pooled, so a load "
+        "from elsewhere on the machine falls on all alike. PostgreSQL, gunicorn and wrk "
+        "share two cores. "
         "Each figure carries the CPU it cost per request, read from /proc around each "
         "measured run (bench/cpu.py): the server's Python, PostgreSQL, the load generator, "
         "and the time both cores sat idle while the two clients' requests waited on a round "
@@ -377,5 +398,7 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         "permission, routes the point as the reference does, stores the report, its event, "
         "its Idempotency-Key and the notices, and reads the possible duplicates for its JSON "
         "answer; it applies no routing rules' precedence, gives the tiles no new data version"
-        " and tells no failure from another.",
+        " and tells no failure from another. The same statement behind DRF with the API's own "
+        "input serializer (`POST /bench/thin-drf`) is what one statement would make of the "
+        "API if its checks stayed where they are.",
     )
