@@ -314,48 +314,28 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
             raise RuntimeError(
                 f"{load.requests} filings keyed {prefix} stored only {stored[prefix]} reports"
             )
-    results.add(
-        Row(
-            case="Report creation, `POST /api/v1/reports`",
-            ours=http.describe(with_cpu=True),
-            reference=reference.describe(with_cpu=True),
-            reference_name="pgbench, same insert-and-route SQL",
-            ratio=reference.rate / http.rate if http.rate else None,
-            target="≥ 0.3× the SQL rate (ratio ≤ 3.3×)",
+    api = "Report creation, `POST /api/v1/reports`"
+    pgbench = "pgbench, same insert-and-route SQL"
+    floor_name = "the same SQL behind one Django view, same server and middleware"
+    what_it_takes = "(the API's target, for what it takes)"
+    for case, ours, theirs, theirs_name, target in (
+        (api, http, reference, pgbench, "≥ 0.3× the SQL rate (ratio ≤ 3.3×)"),
+        (api, http, floor, f"{floor_name} (bench/floor_urls.py)", ""),
+        ("Report creation, the thin view (`POST /bench/thin`)", thin, reference, pgbench,
+         what_it_takes),
+        ("Report creation, the thin view behind DRF (`POST /bench/thin-drf`)", thin_drf,
+         reference, pgbench, what_it_takes),
+    ):  # fmt: skip
+        results.add(
+            Row(
+                case=case,
+                ours=ours.describe(with_cpu=True),
+                reference=theirs.describe(with_cpu=True),
+                reference_name=theirs_name,
+                ratio=theirs.rate / ours.rate if ours.rate else None,
+                target=target,
+            )
         )
-    )
-    results.add(
-        Row(
-            case="Report creation, `POST /api/v1/reports`",
-            ours=http.describe(with_cpu=True),
-            reference=floor.describe(with_cpu=True),
-            reference_name=(
-                "the same SQL behind one Django view, same server and middleware "
-                "(bench/floor_urls.py)"
-            ),
-            ratio=floor.rate / http.rate if http.rate else None,
-        )
-    )
-    results.add(
-        Row(
-            case="Report creation, the thin view (`POST /bench/thin`, bench only)",
-            ours=thin.describe(with_cpu=True),
-            reference=reference.describe(with_cpu=True),
-            reference_name="pgbench, same insert-and-route SQL",
-            ratio=reference.rate / thin.rate if thin.rate else None,
-            target="(the API's target, for what it takes)",
-        )
-    )
-    results.add(
-        Row(
-            case="Report creation, the thin view behind DRF (`POST /bench/thin-drf`, bench only)",
-            ours=thin_drf.describe(with_cpu=True),
-            reference=reference.describe(with_cpu=True),
-            reference_name="pgbench, same insert-and-route SQL",
-            ratio=reference.rate / thin_drf.rate if thin_drf.rate else None,
-            target="(the API's target, for what it takes)",
-        )
-    )
     results.read(
         "Report creation",
         "The SQL reference is one round trip that validates nothing. A filing over HTTP is 3 "
