@@ -92,6 +92,10 @@ def _thin_categories() -> dict[str, tuple[int, int]]:
     return {code: (pk, days) for code, pk, days in rows}
 
 
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _thin_errors(body: Any) -> tuple[dict[str, str], dict[str, Any]]:
     """The body's mistakes by field, and the values when there are none."""
     if not isinstance(body, dict):
@@ -111,14 +115,12 @@ def _thin_errors(body: Any) -> tuple[dict[str, str], dict[str, Any]]:
         or location.get("type") != "Point"
         or not isinstance(coordinates, list)
         or len(coordinates) != 2
-        or not all(isinstance(c, int | float) and math.isfinite(c) for c in coordinates)
+        or not all(_finite_number(c) for c in coordinates)
         or not (-180 <= coordinates[0] <= 180 and -90 <= coordinates[1] <= 90)
     ):
         errors["location"] = "A GeoJSON Point of WGS 84 longitude and latitude."
     accuracy = body.get("accuracy_m")
-    if accuracy is not None and not (
-        isinstance(accuracy, int | float) and math.isfinite(accuracy) and accuracy >= 0
-    ):
+    if accuracy is not None and not (_finite_number(accuracy) and accuracy >= 0):
         errors["accuracy_m"] = "A number of metres."
     if not errors:
         values = {

@@ -173,6 +173,7 @@ def test_the_thin_view_files_for_the_token_s_citizen(city, citizen, west_officia
         ({"location": {"type": "Point", "coordinates": [185.0, 21.0]}}, "location"),
         ({"location": {"type": "Point", "coordinates": ["105.8", 21.0]}}, "location"),
         ({"accuracy_m": -1}, "accuracy_m"),
+        ({"location": {"type": "Point", "coordinates": [True, 21.0]}}, "location"),
     ],
 )
 def test_the_thin_view_refuses_a_bad_body_with_what_was_wrong(city, citizen, thin, change, field):
