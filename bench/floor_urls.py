@@ -46,15 +46,21 @@ from geo.urls import urlpatterns as product_urlpatterns
 from reports.deadlines import calendar_load
 from reports.models import Category
 from reports.selectors import duplicates_params
-from reports.serializers import ReportCreateInput, clean_text, idempotency_key_valid
+from reports.serializers import (
+    ReportCreateInput,
+    clean_text,
+    duplicate_candidates_answer,
+    idempotency_key_valid,
+)
 from reports.services import DESCRIPTION_MAX
 
 FLOOR_PATH = "/bench/floor"
 THIN_PATH = "/bench/thin"
 THIN_DRF_PATH = "/bench/thin-drf"
 KEY_REQUIRED = "Required: 1 to 255 printable ASCII characters."
-# The possible duplicates' fields in the thin answer, in the order thin_sql reads them.
-THIN_DUPLICATE_FIELDS = ("tracking_code", "category", "status", "distance_m", "created_at")
+# The possible duplicates' columns thin_sql reads, as reports.serializers'
+# duplicate_candidates_answer takes them.
+THIN_DUPLICATE_COLUMNS = ("tracking_code", "category_code", "status", "distance_m", "created_at")
 
 
 @functools.cache
@@ -170,15 +176,13 @@ def _thin_file(
         return {"Idempotency-Key": "Already used."}, 409
     if not rows:
         return {"detail": "Not filed: token, permission or place."}, 422
-    nearby = [dict(zip(THIN_DUPLICATE_FIELDS, row[1:], strict=True)) for row in rows if row[1]]
-    for duplicate in nearby:
-        duplicate["distance_m"] = round(duplicate["distance_m"], 1)
+    nearby = [dict(zip(THIN_DUPLICATE_COLUMNS, row[1:], strict=True)) for row in rows if row[1]]
     answer = {
         "tracking_code": rows[0][0],
         "status": "received",
         "due_at": params["due"],
         "location": {"type": "Point", "coordinates": [values["lon"], values["lat"]]},
-        "possible_duplicates": nearby,
+        "possible_duplicates": duplicate_candidates_answer(nearby),
     }
     return answer, 201
 

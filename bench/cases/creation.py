@@ -22,7 +22,7 @@ from accounts.backends import roles_sql
 from accounts.services import token_for_sign_in
 from bench import db, loadgen, server, setup_data
 from bench.cases.lookup import SAMPLE
-from bench.floor_urls import FLOOR_PATH, THIN_DRF_PATH, THIN_PATH
+from bench.floor_urls import FLOOR_PATH, THIN_DRF_PATH, THIN_DUPLICATE_COLUMNS, THIN_PATH
 from bench.harness import Results, Row
 from reports.models import Category
 from reports.selectors import DUPLICATES_SQL
@@ -98,8 +98,26 @@ def report_other_columns(conn: psycopg.Connection) -> list[tuple[str, str]]:
     ]
 
 
-# The possible duplicates' columns in the thin filing's answer, as in the API's.
-THIN_DUPLICATE_COLUMNS = ("tracking_code", "category_code", "status", "distance_m", "created_at")
+def _common_slots(*, generation_id: int, extra: list[tuple[str, str]]) -> dict[str, str | int]:
+    """INSERT_AND_ROUTE's generation and the report's other columns (report_other_columns)."""
+    return {
+        "generation": int(generation_id),
+        "extra_columns": "".join(f", {column}" for column, _ in extra),
+        "extra_values": "".join(f", {literal}" for _, literal in extra),
+    }
+
+
+def floor_sql(*, generation_id: int, extra: list[tuple[str, str]]) -> str:
+    """The reference's statement with named parameters (lon, lat, description, category,
+    user), as the Django floor (bench/floor_urls.py) binds them from a request."""
+    return INSERT_AND_ROUTE.format(
+        point="SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g",
+        description="%(description)s",
+        category="%(category)s",
+        user="%(user)s",
+        **REFERENCE_SLOTS,
+        **_common_slots(generation_id=generation_id, extra=extra),
+    )
 
 
 def thin_sql(*, generation_id: int, extra: list[tuple[str, str]]) -> str:
@@ -134,9 +152,7 @@ FROM ins LEFT JOIN ({duplicates}) AS d ON TRUE ORDER BY d.distance_m, d.id"""
         accuracy="%(accuracy)s",
         due="%(due)s",
         last=last,
-        generation=int(generation_id),
-        extra_columns="".join(f", {column}" for column, _ in extra),
-        extra_values="".join(f", {literal}" for _, literal in extra),
+        **_common_slots(generation_id=generation_id, extra=extra),
     )
 
 
@@ -228,12 +244,6 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     user_ids = [token.user_id for token in signed_in]
     with psycopg.connect(db.libpq_url()) as conn:
         extra = report_other_columns(conn)
-    common = {
-        "extra_columns": "".join(f", {column}" for column, _ in extra),
-        "extra_values": "".join(f", {literal}" for _, literal in extra),
-        "generation": int(generation_id),
-        **REFERENCE_SLOTS,
-    }
     sql = PGBENCH_DRAWS.format(
         sample=SAMPLE, users=len(user_ids), categories=len(categories)
     ) + INSERT_AND_ROUTE.format(
@@ -244,19 +254,13 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         description="'" + DESCRIPTION.replace("'", "''") + "'",
         category=f"(ARRAY[{','.join(str(i) for _, i in categories)}])[:cat]",
         user=f"(ARRAY[{','.join(str(i) for i in user_ids)}])[:user]",
-        **common,
-    )
-    floor_sql = INSERT_AND_ROUTE.format(
-        point="SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g",
-        description="%(description)s",
-        category="%(category)s",
-        user="%(user)s",
-        **common,
+        **REFERENCE_SLOTS,
+        **_common_slots(generation_id=generation_id, extra=extra),
     )
     floor_env = {
         "DJANGO_SETTINGS_MODULE": "bench.floor_settings",
         "THROTTLE_ENABLED": "false",
-        "BENCH_FLOOR_SQL": floor_sql,
+        "BENCH_FLOOR_SQL": floor_sql(generation_id=generation_id, extra=extra),
         "BENCH_FLOOR_CATEGORIES": json.dumps(dict(categories)),
         "BENCH_FLOOR_USERS": json.dumps(user_ids),
     }

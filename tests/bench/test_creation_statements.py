@@ -16,13 +16,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from bench import floor_urls
-from bench.cases.creation import (
-    DESCRIPTION,
-    INSERT_AND_ROUTE,
-    REFERENCE_SLOTS,
-    report_other_columns,
-    thin_sql,
-)
+from bench.cases.creation import DESCRIPTION, floor_sql, report_other_columns, thin_sql
 from reports.deadlines import calendar_load
 from reports.models import Category, IdempotencyKey, Notice, Report, ReportEvent, Status
 from tests.factories.reports import UserFactory
@@ -39,16 +33,7 @@ def _other_columns() -> list[tuple[str, str]]:
 def test_the_reference_statement_routes_and_stores_what_a_filing_stores(
     city, citizen, west_official
 ):
-    sql = INSERT_AND_ROUTE.format(
-        point="SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g",
-        description="%(description)s",
-        category="%(category)s",
-        user="%(user)s",
-        generation=city.generation.id,
-        extra_columns="".join(f", {column}" for column, _ in _other_columns()),
-        extra_values="".join(f", {literal}" for _, literal in _other_columns()),
-        **REFERENCE_SLOTS,
-    )
+    sql = floor_sql(generation_id=city.generation.id, extra=_other_columns())
     trash = Category.objects.get(code=TRASH)
     with connection.cursor() as cursor:
         cursor.execute(
