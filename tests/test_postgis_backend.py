@@ -140,6 +140,28 @@ def test_a_statement_run_again_and_again_is_prepared_once_per_connection(wrapper
         assert cursor.fetchone()[0] == 1
 
 
+def test_the_native_cursor_takes_postgresql_placeholders_is_prepared_and_captured(wrappers):
+    from django.db import IntegrityError
+    from django.test.utils import CaptureQueriesContext
+
+    worker = _open(wrappers)
+    # A literal percent sign is no placeholder here: the statement is sent as it is.
+    sql = "SELECT count(*) FROM django_migrations WHERE app = $1 AND name LIKE '%' || $2"
+    with CaptureQueriesContext(worker) as captured:
+        for _ in range(6):
+            with worker.native_cursor() as cursor:
+                cursor.execute(sql, ["reports", "initial"])
+                assert cursor.fetchone()[0] == 1
+    assert [q["sql"] for q in captured][-1] == sql  # logged as written
+    with worker.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", [sql])
+        assert cursor.fetchone()[0] == 1
+    with pytest.raises(IntegrityError), worker.native_cursor() as cursor:  # Django's errors
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES ($1, NULL, now())", ["x"]
+        )
+
+
 def test_the_simple_cursor_sends_several_statements_in_one_message_and_is_captured(wrappers):
     from django.test.utils import CaptureQueriesContext
 

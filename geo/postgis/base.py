@@ -36,10 +36,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISDatabaseWrapper
+from django.contrib.gis.db.backends.postgis.operations import PostGISOperations
 from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import CursorMixin, ServerBindingCursor
 from django.db.backends.utils import CursorWrapper
-from psycopg import pq
+from psycopg import ProgrammingError, RawCursor, pq
 
 
 def socket_quiet(fileno: int) -> bool:
@@ -65,12 +66,29 @@ class _UnpreparedCursor(ServerBindingCursor):
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
+class _NativeCursor(CursorMixin, RawCursor):
+    """Server-bound, with PostgreSQL's $1, $2, ... placeholders (DatabaseWrapper.native_cursor)."""
+
+
+class DatabaseOperations(PostGISOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:
+        """The statement with its values for the log of queries, or as written where the
+        values cannot be put in (a statement with $1-style placeholders)."""
+        try:
+            return super().last_executed_query(cursor, sql, params)
+        except ProgrammingError:
+            return sql
+
+
 Statement = tuple[str, Sequence[Any] | None]
 
 
 class DatabaseWrapper(PostGISDatabaseWrapper):
     """PostGIS, with `close_if_health_check_failed` answered from the socket when it can be,
-    and `simple_cursor()` and `one_round_trip()` for several statements at once."""
+    `simple_cursor()` and `one_round_trip()` for several statements at once, and
+    `native_cursor()` for long statements with PostgreSQL's own placeholders."""
+
+    ops_class = DatabaseOperations
 
     def one_round_trip(
         self, statements: Sequence[Statement], *, binary: bool = False
@@ -109,6 +127,17 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         return self._cursor_of(ClientBindingCursor)
+
+    def native_cursor(self) -> CursorWrapper:
+        """A server-binding cursor for statements written with PostgreSQL's own placeholders
+        ($1, $2, ...) and a sequence of parameters. psycopg rewrites %s placeholders into
+        those in Python on every execution of a statement longer than 4 KB (the limit of its
+        cache), which for a filing's one statement (reports.filing.citizen_statement) was a
+        tenth of the request's CPU; a statement in this form is sent as it is. Prepared and
+        logged like any other."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        return self._cursor_of(_NativeCursor)
 
     def _cursor_of(self, factory: type) -> CursorWrapper:
         """Django's cursor (time zone, logging, execute wrappers) over a psycopg cursor of
