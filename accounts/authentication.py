@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.backends import roles_cache, roles_sql
 from accounts.services import token_expired
+from geo.audit import STAFF_GROUPS
 
 TOKEN_EXPIRED = _("Token expired; sign in again (POST /api/v1/auth/token) for a new one.")
 
@@ -63,3 +64,29 @@ class TokenAuthentication(DrfTokenAuthentication):
         token = Token(key=key, user=user, created=created)
         token._state.adding = False
         return user, token
+
+
+def citizen_filer_sql(*, key: str, issued_after: str, permission: str) -> str:
+    """A query giving the id of the user whose API token's key is `key` when this class would
+    accept the token (active user, issued after `issued_after`, which may be NULL for tokens
+    without a lifetime), the user holds `permission` ("app_label.codename") as RoleBackend
+    answers it, and the user has no staff role (geo.audit.staff_role), whose requests are
+    audited; otherwise no row. The three are SQL (placeholders or expressions).
+
+    For a statement that files a citizen's report and checks its token in one round trip
+    (reports.express); tests/reports/test_express.py holds it equal to this class, the
+    backend and staff_role."""
+    app_label, codename = permission.split(".")
+    groups = ", ".join(f"'{name}'" for name in STAFF_GROUPS)
+    user_table = get_user_model()._meta.db_table
+    return f"""
+        SELECT u.id AS user_id
+        FROM {Token._meta.db_table} AS t JOIN {user_table} AS u ON u.id = t.user_id
+        WHERE t.key = {key} AND u.is_active AND NOT u.is_staff AND NOT u.is_superuser
+          AND ({issued_after}::timestamptz IS NULL OR t.created > {issued_after})
+          AND (
+              SELECT coalesce(bool_or(r.kind = 'perm' AND r.name = '{app_label}'
+                                      AND r.codename = '{codename}'), FALSE)
+                     AND NOT coalesce(bool_or(r.kind = 'group' AND r.name IN ({groups})), FALSE)
+              FROM ({roles_sql("u.id")}) AS r (kind, name, codename))
+    """  # noqa: S608 (names from model meta and code; the key is the caller's SQL)

@@ -102,6 +102,21 @@ CURRENT_COVERING_WIDTH = len(_GENERATION_FIELDS) + len(_AREA_FIELDS) + len(_LEVE
 CURRENT_COVERING_AREA_ID = len(_GENERATION_FIELDS) + [f.name for f in _AREA_FIELDS].index("id")
 
 
+def current_covering_column(model: str, field: str) -> int:
+    """Where CURRENT_COVERING_SQL's row holds `field` ("id", "code", ...) of its generation,
+    area or level (`model`): its columns are not named apart (the three each have an id)."""
+    offset = 0
+    for name, fields in (
+        ("generation", _GENERATION_FIELDS),
+        ("area", _AREA_FIELDS),
+        ("level", _LEVEL_FIELDS),
+    ):
+        if name == model:
+            return offset + [f.name for f in fields].index(field)
+        offset += len(fields)
+    raise ValueError(f"CURRENT_COVERING_SQL has no {model} columns.")
+
+
 def area_lookup(
     *,
     lon: float,

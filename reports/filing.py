@@ -24,6 +24,8 @@ after it.
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +39,17 @@ from reports.selectors import DUPLICATES_SQL, duplicates_params
 # The new report's id, for the rows that refer to it.
 _NEW_REPORT_ID = "(SELECT id FROM new_report)"
 
-# name → a data-modifying statement without parameters, run with every filing statement that
-# is a transaction of its own (see also_write).
-_ALSO_WRITTEN: dict[str, str] = {}
+# name → the data-modifying statement without parameters, for an SQL condition, run with
+# every filing statement that is a transaction of its own (see also_write).
+_ALSO_WRITTEN: dict[str, Callable[[str], str]] = {}
+# The condition: the statement stored a report (a citizen's filing may store none).
+_STORED = "EXISTS (SELECT 1 FROM new_report)"
 
 
-def also_write(name: str, sql: str) -> None:
-    """Run `sql` (a data-modifying statement without parameters) as part of every filing
-    statement that commits on its own; registering `name` again replaces its statement.
+def also_write(name: str, sql: Callable[[str], str]) -> None:
+    """Run `sql(condition)` (a data-modifying statement without parameters that writes only
+    where the SQL `condition` holds) as part of every filing statement that commits on its
+    own, on the condition that it stored the report; registering `name` again replaces it.
 
     Only a filing outside any transaction block runs it, so what `sql` locks is held for
     that one statement and its commit, never across a filing's photo files or a caller's
@@ -120,6 +125,10 @@ def _notices_insert() -> str:
 _DUPLICATE_COLUMNS = ("id", "tracking_code", "category_code", "status", "distance_m", "created_at")
 
 
+def _also_ctes() -> list[str]:
+    return [f"also_{i} AS ({sql(_STORED)})" for i, sql in enumerate(_ALSO_WRITTEN.values())]
+
+
 @functools.cache
 def statement(*, with_key: bool, also: bool = False) -> str:
     """The filing's SQL, with or without the Idempotency-Key's row and the other apps'
@@ -132,7 +141,7 @@ def statement(*, with_key: bool, also: bool = False) -> str:
         ctes.append(f"new_key AS ({_insert(IdempotencyKey, refers='report')})")
     ctes.append(f"new_notices AS ({_notices_insert()} RETURNING 1)")
     if also:
-        ctes += [f"also_{i} AS ({sql})" for i, sql in enumerate(_ALSO_WRITTEN.values())]
+        ctes += _also_ctes()
     duplicate_columns = ", ".join(f"d.{c}" for c in _DUPLICATE_COLUMNS)
     notices = "(SELECT count(*) FROM new_notices)"
     select = f"new_report.id, {notices}, {duplicate_columns}"
@@ -167,16 +176,199 @@ def write(
     with connection.cursor() as cursor:
         cursor.execute(statement(with_key=key is not None, also=also), params)
         rows = cursor.fetchall()
-    report_id, notices = rows[0][0], rows[0][1]
-    report.pk = report_id
+    return Written(**_read_back(report, rows, duplicates_from=2, also=also))
+
+
+def _read_back(report: Report, rows: list[tuple], *, duplicates_from: int, also: bool) -> dict:
+    """`Written`'s fields from a filing statement's rows (the report's id and its notices
+    first, the possible duplicates' columns from `duplicates_from` on); the report is
+    stored now."""
+    report.pk = rows[0][0]
     report._state.adding = False
     report._state.db = connection.alias
-    duplicates = [
-        dict(zip(_DUPLICATE_COLUMNS, row[2:], strict=True)) for row in rows if row[2] is not None
+    start = duplicates_from
+    return {
+        "report_id": report.pk,
+        "notices": rows[0][1],
+        "duplicates": [
+            dict(zip(_DUPLICATE_COLUMNS, row[start:], strict=True))
+            for row in rows
+            if row[start] is not None
+        ],
+        "also_written": frozenset(_ALSO_WRITTEN) if also else frozenset(),
+    }
+
+
+# A citizen's filing (reports.express): the statement also checks the token and routes the
+# point, so the report's filer, area, generation and agency are columns of its other parts.
+_CITIZEN_COMPUTED = {
+    "report": {
+        # The point the statement routes (`lon` and `lat`), with no adapter's EWKB to write.
+        "location": "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)",
+        "reporter": "filer.user_id",
+        "area": "route.area_id",
+        "generation": "route.generation_id",
+        "agency": "route.agency_id",
+    },
+    "event": {"report": "new_report.id", "actor": "filer.user_id"},
+    "key": {"report": "new_report.id", "user": "filer.user_id"},
+}
+_CITIZEN_ROUTE_COLUMNS = ("area_code", "area_name", "agency_code", "agency_name")
+
+
+def _named(sql: str, prefix: str) -> str:
+    """`sql` with its positional placeholders named prefix0, prefix1, ... in their order."""
+    numbers = iter(range(sql.count("%s")))
+    return re.sub("%s", lambda _: f"%({prefix}{next(numbers)})s", sql)
+
+
+def _named_params(prefix: str, values: list[Any]) -> dict[str, Any]:
+    return {f"{prefix}{i}": value for i, value in enumerate(values)}
+
+
+def _insert_from(model: type[Model], prefix: str, source: str) -> str:
+    """`INSERT INTO table (columns) SELECT ... FROM source`: a placeholder named prefixN per
+    field, the SQL of _CITIZEN_COMPUTED[prefix] for the fields it names; the columns whose
+    value only the database gives are left to it."""
+    computed = _CITIZEN_COMPUTED[prefix]
+    fields = [f for f in _fields(model) if not _database_default(f)]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    values = ", ".join(computed.get(f.name, "%s") for f in fields)
+    table = model._meta.db_table
+    return _named(f"INSERT INTO {table} ({columns}) SELECT {values} FROM {source}", prefix)  # noqa: S608
+
+
+def _citizen_params(instance: Model, prefix: str) -> dict[str, Any]:
+    """`instance`'s values for `_insert_from`, prepared by their fields as the ORM's are."""
+    computed = _CITIZEN_COMPUTED[prefix]
+    return _named_params(
+        prefix,
+        [
+            f.get_db_prep_save(f.pre_save(instance, True), connection)
+            for f in _fields(type(instance))
+            if f.name not in computed and not _database_default(f)
+        ],
+    )
+
+
+@functools.cache
+def citizen_statement_native(*, with_key: bool, also: bool) -> tuple[str, tuple[str, ...]]:
+    """`citizen_statement` with PostgreSQL's own placeholders ($1, ...; see
+    geo.postgis.base.DatabaseWrapper.native_cursor), and the parameters' names in their
+    order."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match) -> str:
+        return f"${names.setdefault(match[1], len(names) + 1)}"
+
+    sql = re.sub(r"%\((\w+)\)s", number, citizen_statement(with_key=with_key, also=also))
+    return sql, tuple(names)
+
+
+@functools.cache
+def citizen_statement(*, with_key: bool, also: bool = False) -> str:
+    """A citizen's filing in one statement: `statement`'s writes and reads, behind the
+    token's check (accounts.authentication.citizen_filer_sql) and the point's routing
+    (reports.routing.route_ctes). It stores nothing, and gives no row, where either finds
+    nothing; see reports.express for what then answers."""
+    # Imported here: the backend's and audit's modules import settings-dependent models.
+    from accounts.authentication import citizen_filer_sql
+    from reports.permissions import PERM_ADD
+    from reports.routing import route_ctes
+
+    filer = citizen_filer_sql(key="%(token)s", issued_after="%(issued_after)s", permission=PERM_ADD)
+    officials = official_emails_sql().replace("%s", "route.agency_id")
+    meta = Notice._meta
+    given = ("what", "tracking_code", "subject", "body", "from_email", "recipient")
+    columns = ", ".join(f'"{meta.get_field(name).column}"' for name in given)
+    ctes = [
+        f"filer AS ({filer})",
+        route_ctes(category="%(category)s", handling_level="%(handling_level)s"),
+        f"new_report AS ({_insert_from(Report, 'report', 'filer, route')} RETURNING id)",
+        f"new_event AS ({_insert_from(ReportEvent, 'event', 'new_report, filer')})",
     ]
-    return Written(
-        report_id=report_id,
-        notices=notices,
-        duplicates=duplicates,
-        also_written=frozenset(_ALSO_WRITTEN) if also else frozenset(),
+    if with_key:
+        ctes.append(f"new_key AS ({_insert_from(IdempotencyKey, 'key', 'new_report, filer')})")
+    ctes.append(
+        f"new_notices AS (INSERT INTO {meta.db_table} ({columns}) "  # noqa: S608
+        "SELECT %(what)s, %(tracking_code)s, %(subject)s, "
+        "%(body_head)s || route.agency_name || %(body_tail)s, %(from_email)s, o.email "
+        f"FROM new_report, route, LATERAL ({officials}) AS o RETURNING 1)"
+    )
+    if also:
+        ctes += _also_ctes()
+    route_columns = ", ".join(f"route.{c}" for c in _CITIZEN_ROUTE_COLUMNS)
+    duplicate_columns = ", ".join(f"d.{c}" for c in _DUPLICATE_COLUMNS)
+    notices = "(SELECT count(*) FROM new_notices)"
+    return (
+        "WITH " + ",\n".join(ctes) + "\n"
+        f"SELECT new_report.id, {notices}, {route_columns}, {duplicate_columns}\n"
+        f"FROM new_report, route LEFT JOIN ({_named(DUPLICATES_SQL, 'dup')}) AS d ON TRUE\n"
+        "ORDER BY d.distance_m, d.id"
+    )
+
+
+@dataclass(frozen=True)
+class CitizenWritten(Written):
+    """What a citizen's filing statement gives back besides `Written`'s: the codes and names
+    of the area and agency it routed the report to."""
+
+    area: tuple[str, str] = ("", "")  # code, name
+    agency: tuple[str, str] = ("", "")  # code, name
+
+
+def write_citizen(
+    report: Report,
+    event: ReportEvent,
+    key: IdempotencyKey | None,
+    notice: tuple[str, str, str, str],
+    *,
+    point: tuple[float, float],
+    token: str,
+    issued_after: Any,
+) -> CitizenWritten | None:
+    """Insert `report` at `point` (longitude, latitude; its location), without reporter,
+    area, generation and agency, with `event` and `key` (without their user) for the
+    citizen whose API token is `token`, routed as route_point routes, and a new report's
+    `notice` (subject, the body before and after the agency's name, sender) for each
+    official of the agency; None, with nothing stored, when the token or the routing found
+    nobody (citizen_statement). Raises IntegrityError, with nothing stored, when a
+    constraint refuses a row (a reused Idempotency-Key, a tracking code drawn twice). Sets
+    the report's primary key."""
+    also = bool(_ALSO_WRITTEN) and not connection.in_atomic_block
+    category = report.category
+    subject, body_head, body_tail, from_email = notice
+    params = {
+        "token": token,
+        "issued_after": issued_after,
+        "lon": point[0],
+        "lat": point[1],
+        "category": category.pk,
+        "handling_level": category.handling_level_id,
+        "what": "new report",
+        "tracking_code": report.tracking_code,
+        "subject": subject,
+        "body_head": body_head,
+        "body_tail": body_tail,
+        "from_email": from_email,
+        **_citizen_params(report, "report"),
+        **_citizen_params(event, "event"),
+        **_named_params(
+            "dup",
+            duplicates_params(point=point, category_id=category.pk, exclude_id=0),
+        ),
+    }
+    if key is not None:
+        params.update(_citizen_params(key, "key"))
+    sql, names = citizen_statement_native(with_key=key is not None, also=also)
+    with connection.native_cursor() as cursor:
+        cursor.execute(sql, [params[name] for name in names])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    area_code, area_name, agency_code, agency_name = rows[0][2:6]
+    return CitizenWritten(
+        **_read_back(report, rows, duplicates_from=6, also=also),
+        area=(area_code, area_name),
+        agency=(agency_code, agency_name),
     )

@@ -113,15 +113,27 @@ def enqueue(messages: list[Message], what: str, code: str = "") -> int:
     return len(notices)
 
 
-def _agency_body(report: Report) -> str:
-    """What the officials of the report's agency read about it (new or transferred)."""
-    return NEW_REPORT_BODY.format(
+# Stands for the agency's name in a body whose agency the filing statement decides.
+_AGENCY_SLOT = "\x00agency\x00"
+
+
+def _agency_body_around(report: Report) -> tuple[str, str]:
+    """What the officials of the report's agency read about it (new or transferred), before
+    and after the agency's name."""
+    body = NEW_REPORT_BODY.format(
         code=report.tracking_code,
         category=report.category.name,
-        agency=report.agency.name if report.agency_id else "-",
+        agency=_AGENCY_SLOT,
         due=report.due_at.astimezone(LOCAL_TZ),
         description=report.description,
     )
+    head, _slot, tail = body.partition(_AGENCY_SLOT)
+    return head, tail
+
+
+def _agency_body(report: Report) -> str:
+    head, tail = _agency_body_around(report)
+    return head + (report.agency.name if report.agency_id else "-") + tail
 
 
 def new_report_notice(report: Report) -> tuple[str, str, str]:
@@ -130,6 +142,15 @@ def new_report_notice(report: Report) -> tuple[str, str, str]:
     notices cost no statement of their own."""
     subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
     return subject, _agency_body(report), settings.DEFAULT_FROM_EMAIL
+
+
+def new_report_notice_around(report: Report) -> tuple[str, str, str, str]:
+    """`new_report_notice` for a report whose agency is not decided yet: the subject, the
+    body before and after the agency's name, and the sender (reports.filing.write_citizen
+    puts the name in)."""
+    subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
+    head, tail = _agency_body_around(report)
+    return subject, head, tail, settings.DEFAULT_FROM_EMAIL
 
 
 def notify_transferred(report: Report) -> None:

@@ -36,6 +36,7 @@ from boundaries.selectors import (
     CURRENT_COVERING_SQL,
     CURRENT_COVERING_WIDTH,
     area_lookup_current,
+    current_covering_column,
 )
 from reports import exceptions
 from reports.models import (
@@ -135,6 +136,56 @@ _ROUTE_SQL = f"""
     )
 }) AS choice
 """  # noqa: S608 (column names from model meta; values are parameters)
+
+
+def _covering(model: str, field: str) -> str:
+    return f"c{current_covering_column(model, field)}"
+
+
+def route_ctes(*, category: str, handling_level: str) -> str:
+    """Common table expressions that route a point in one statement of the caller's: `lookup`
+    (CURRENT_COVERING_SQL, so the statement binds `lon` and `lat`), `route_chain` (the areas
+    that route_point's lookup chooses, one per level) and `route`: one row of the current
+    generation, the lowest-level area and the agency `_decide` would choose, each with its id,
+    code and name, or no row where route_point does more than decide (a point outside every
+    area, snapped to one nearby or to no agency). `category` and `handling_level` are the SQL
+    of the category's id and its handling level's (may be NULL).
+
+    The same precedence as `_decide`, written for the database so a report's filing can be
+    one statement (reports.express); tests/reports/test_express.py holds the two equal on
+    every combination of rules and jurisdictions."""
+    rank, code = _covering("level", "rank"), _covering("area", "code")
+    area = _covering("area", "id")
+    return f"""lookup ({_LOOKUP_COLUMNS}) AS MATERIALIZED ({CURRENT_COVERING_SQL}),
+route_chain AS (
+    SELECT DISTINCT ON ({rank}) {_covering("generation", "id")} AS generation_id,
+           {area} AS area_id, {code} AS code, {_covering("area", "name")} AS name,
+           {_covering("area", "level")} AS level_id, {rank} AS rank
+    FROM lookup WHERE {area} IS NOT NULL
+    ORDER BY {rank} DESC, {code}
+),
+route AS (
+    SELECT lowest.generation_id, lowest.area_id, lowest.code AS area_code,
+           lowest.name AS area_name, ag.id AS agency_id, ag.code AS agency_code,
+           ag.name AS agency_name
+    FROM (SELECT * FROM route_chain ORDER BY rank DESC LIMIT 1) AS lowest,
+    LATERAL (
+        SELECT choice.agency_id FROM (
+            SELECT 1 AS step, -c.rank AS prefer, 0 AS prefer_next, r.agency_id
+            FROM route_chain AS c JOIN reports_routingrule AS r ON r.area_id = c.area_id
+            WHERE r.category_id = {category}
+            UNION ALL
+            SELECT 2, 0, 0, r.agency_id FROM reports_routingrule AS r
+            WHERE r.category_id = {category} AND r.area_id IS NULL
+            UNION ALL
+            SELECT 3, CASE WHEN c.level_id = {handling_level} THEN 0 ELSE 1 END, -c.rank,
+                   aa.agency_id
+            FROM route_chain AS c JOIN reports_agency_areas AS aa ON aa.area_id = c.area_id
+        ) AS choice JOIN reports_agency AS held ON held.id = choice.agency_id AND held.active
+        ORDER BY choice.step, choice.prefer, choice.prefer_next, held.code
+        LIMIT 1
+    ) AS decided JOIN reports_agency AS ag ON ag.id = decided.agency_id
+)"""  # noqa: S608 (column names from model meta; `category` and `handling_level` are SQL)
 
 
 def _decide(category: Category, areas: Sequence[Area], data: _RoutingData) -> int | None:

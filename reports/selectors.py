@@ -343,17 +343,19 @@ DUPLICATES_SQL = f"""
 
 def duplicates_params(
     *,
-    point: Point | None,
+    point: Point | tuple[float, float] | None,
     category_id: int,
     exclude_id: int,
     radius_m: float = NEARBY_DEFAULT_RADIUS_M,
     limit: int = POSSIBLE_DUPLICATES_LIMIT,
 ) -> list[Any]:
-    """`DUPLICATES_SQL`'s parameters; without a point they match nothing."""
+    """`DUPLICATES_SQL`'s parameters for a Point or (longitude, latitude); without a point
+    they match nothing."""
     if point is None:
         return [None] * 6 + [radius_m, category_id, exclude_id, limit]
-    west, south, east, north = degree_extent(point.x, point.y, radius_m)
-    return [point.x, point.y, west, south, east, north, radius_m, category_id, exclude_id, limit]
+    lon, lat = point if isinstance(point, tuple) else (point.x, point.y)
+    west, south, east, north = degree_extent(lon, lat, radius_m)
+    return [lon, lat, west, south, east, north, radius_m, category_id, exclude_id, limit]
 
 
 def reports_possible_duplicates(

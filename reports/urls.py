@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports import express, views
 
 app_name = "reports"
 
@@ -10,7 +10,12 @@ urlpatterns = [
     path("categories", views.CategoryListView.as_view(), name="category-list"),
     path("agencies", views.AgencyListView.as_view(), name="agency-list"),
     path("me/reports", views.MyReportListView.as_view(), name="my-report-list"),
-    path("reports", views.ReportListCreateView.as_view(), name="report-list"),
+    # A citizen's JSON filing first takes one statement (reports.express), else the view.
+    path(
+        "reports",
+        express.citizen_filing_first(views.ReportListCreateView.as_view()),
+        name="report-list",
+    ),
     # Before reports/<code>, so "nearby" is never read as a tracking code.
     path("reports/nearby", views.ReportNearbyView.as_view(), name="report-nearby"),
     path("reports/<str:code>", views.ReportDetailView.as_view(), name="report-detail"),

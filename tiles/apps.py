@@ -44,4 +44,4 @@ class TilesConfig(AppConfig):
         )
         # A new report's filing statement gives report tiles their new version itself, in
         # its own commit: one round trip and one commit less on every filing.
-        filing.also_write(services.FILING_BUMP, services.tile_version_bump_sql(services.REPORTS))
+        filing.also_write(services.FILING_BUMP, services.filing_version_bump_sql)

@@ -53,6 +53,19 @@ class Tile:
     private: bool
 
 
+# Between a data source's name and the number of one of its rows of versions (a source may
+# keep several, tiles.services.FILING_VERSION_ROWS); its version is all of their tokens.
+SHARD = "-"
+
+
+def tile_version_tokens() -> dict[str, str]:
+    """Every data source's version token, read now: the tokens of its rows, in order."""
+    tokens: dict[str, list[str]] = {}
+    for name, token in TileVersion.objects.order_by("name").values_list("name", "token"):
+        tokens.setdefault(name.split(SHARD)[0], []).append(str(token))
+    return {name: "+".join(parts) for name, parts in tokens.items()}
+
+
 class _VersionMemo:
     """Every data source's version token, read at most once per TILES_VERSION_TTL seconds
     in a process.
@@ -74,9 +87,7 @@ class _VersionMemo:
     def get(self) -> dict[str, str]:
         now = time.monotonic()
         if now - self.read_at >= settings.TILES_VERSION_TTL:
-            self.tokens = {
-                name: str(token) for name, token in TileVersion.objects.values_list("name", "token")
-            }
+            self.tokens = tile_version_tokens()
             self.read_at = now
         return self.tokens
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from boundaries.models import Area, Generation
 from tiles.models import AreaSimplified, TileVersion
-from tiles.selectors import tile_versions
+from tiles.selectors import SHARD, tile_versions
 from tiles.tilemath import ZOOM_BANDS, band_tolerance_m
 
 # The data sources whose versions key the tile caches.
@@ -20,13 +20,31 @@ FILING_BUMP = "tiles.reports_version"
 
 def tile_version_bump_sql(name: str) -> str:
     """The statement that gives data source `name` a new random version token: an upsert,
-    so concurrent bumps never conflict. Without parameters, so that it can also be written
-    into another app's statement (reports.filing.also_write)."""
+    so concurrent bumps never conflict."""
     if name not in _ON_COMMIT_BUMPS:
         raise ValueError(f"Unknown tile data source {name!r}.")
     return (
         f"INSERT INTO {TileVersion._meta.db_table} (name, token, changed_at) "  # noqa: S608
         f"VALUES ('{name}', gen_random_uuid(), now()) "
+        "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()"
+    )
+
+
+# A filing's statement gives the reports a new version in one of this many rows of their own
+# ("reports-0", ...), chosen by its database session: on one row, the filings of all the
+# web workers queued on its lock from their bump to their commit (the disk's flush), and
+# could not commit together. The reports' version is the tokens of all of them
+# (tiles.selectors.tile_version_tokens).
+FILING_VERSION_ROWS = 16
+
+
+def filing_version_bump_sql(when: str) -> str:
+    """The reports' bump that a filing statement runs (reports.filing.also_write) when the
+    SQL condition `when` holds: a new token in the row of the statement's session."""
+    return (
+        f"INSERT INTO {TileVersion._meta.db_table} (name, token, changed_at) "
+        f"SELECT '{REPORTS}{SHARD}' || mod(pg_backend_pid(), {FILING_VERSION_ROWS}), "
+        f"gen_random_uuid(), now() WHERE {when} "
         "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()"
     )
 

@@ -25,8 +25,7 @@ from reports.models import (
 from reports.notifications import notices_send_all_due
 from tests.factories.reports import AgencyFactory, ReportFactory
 from tiles import services as tile_services
-from tiles.models import TileVersion
-from tiles.selectors import tile_versions
+from tiles.selectors import tile_version_tokens, tile_versions
 
 from .conftest import EAST_POINT, WEST_POINT
 
@@ -131,8 +130,7 @@ def test_a_report_without_a_location_has_no_duplicates(city, citizen):
 
 
 def reports_token() -> str | None:
-    token = TileVersion.objects.filter(name="reports").values_list("token", flat=True).first()
-    return str(token) if token is not None else None
+    return tile_version_tokens().get("reports")
 
 
 def test_the_filing_statement_gives_report_tiles_their_new_version(city, citizen):

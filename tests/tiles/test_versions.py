@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.models import Category, Report, Status
@@ -12,6 +12,7 @@ from reports.services import reports_close_stale_resolved
 from tests.factories.reports import ReportFactory, UserFactory
 from tiles import services
 from tiles.models import TileVersion
+from tiles.selectors import tile_version_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,24 @@ def test_another_process_bump_is_seen_once_the_ttl_has_passed(settings, monkeypa
     after = _reports_version()
     assert after != before
     assert str(TileVersion.objects.get(name="reports").token) in after
+
+
+def test_a_sources_version_is_all_of_its_rows_and_a_filing_bumps_its_sessions_row():
+    services.tile_version_bump(name="reports")
+    services.tile_version_bump(name="areas")
+    areas = tile_version_tokens()["areas"]
+    alone = tile_version_tokens()["reports"]
+    with connection.cursor() as cursor:
+        cursor.execute(services.filing_version_bump_sql("FALSE"))
+        assert tile_version_tokens()["reports"] == alone  # not written: nothing stored
+        cursor.execute(services.filing_version_bump_sql("TRUE"))
+        cursor.execute("SELECT pg_backend_pid()")
+        row = f"reports-{cursor.fetchone()[0] % services.FILING_VERSION_ROWS}"
+    first = tile_version_tokens()["reports"]
+    assert first.startswith(alone + "+") and first != alone
+    assert str(TileVersion.objects.get(name=row).token) in first
+    with connection.cursor() as cursor:
+        cursor.execute(services.filing_version_bump_sql("TRUE"))
+    assert TileVersion.objects.filter(name__startswith="reports-").count() == 1
+    assert tile_version_tokens()["reports"] != first
+    assert tile_version_tokens()["areas"] == areas
