@@ -1,4 +1,4 @@
-"""Filings for case 2 beside the API's: the project's URLs plus three bench-only routes.
+"""Filings for case 2 beside the API's: the project's URLs plus two bench-only routes.
 
 `POST /bench/floor` runs case 2's insert-and-route SQL for the same JSON body the API takes,
 in one statement behind a bare function view, on the same gunicorn, settings and middleware
@@ -6,16 +6,15 @@ as the API: no authentication, validation, idempotency, deadline, notification o
 What a filing costs above that rate is the platform's own work; what the floor costs above
 pgbench is HTTP, WSGI and Django.
 
-`POST /bench/thin` is the least a filing could be and still do the product's work: the same
-JSON body checked by hand-written code instead of DRF, and one statement (case 2's
-`thin_sql`) that checks the token, its lifetime and the citizen's permission, routes the
-point, stores the report, its event, its Idempotency-Key and the officials' notices, and
-reads back the possible duplicates for a JSON answer. It routes as the reference does
-(the lowest-level area's agency) rather than by the routing rules' precedence, and answers
-anything it did not file with one 422: it measures what meeting the creation target would
-take (a filing whose rules live in that one statement), it is not a second API.
-`POST /bench/thin-drf` runs the same statement behind DRF and the API's own input serializer
-(reports.serializers.ReportCreateInput): one statement with the API's checks where they are.
+`POST /bench/thin` is the least a filing could be and still do most of the product's work:
+the same JSON body checked by hand-written code, and one statement (case 2's `thin_sql`)
+that checks the token, its lifetime and the citizen's permission, routes the point, stores
+the report, its event, its Idempotency-Key and the officials' notices, and reads back the
+possible duplicates for a small JSON answer. It routes as the reference does (the
+lowest-level area's agency) rather than by the routing rules' precedence, gives the tiles
+no new version, takes its values from no model field and answers anything it did not file
+with one 422. The API's own one-statement filing (reports.express) does all of that; the
+thin view says what it costs.
 
 Served only by bench.floor_settings, never by geo.settings.
 """
@@ -38,16 +37,12 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from geo.urls import urlpatterns as product_urlpatterns
 from reports.deadlines import calendar_load
 from reports.models import Category
 from reports.selectors import duplicates_params
 from reports.serializers import (
-    ReportCreateInput,
     clean_text,
     duplicate_candidates_answer,
     idempotency_key_valid,
@@ -56,7 +51,6 @@ from reports.services import DESCRIPTION_MAX
 
 FLOOR_PATH = "/bench/floor"
 THIN_PATH = "/bench/thin"
-THIN_DRF_PATH = "/bench/thin-drf"
 KEY_REQUIRED = "Required: 1 to 255 printable ASCII characters."
 # The possible duplicates' columns thin_sql reads, as reports.serializers'
 # duplicate_candidates_answer takes them.
@@ -212,42 +206,8 @@ def file_thin(request: HttpRequest) -> JsonResponse:
     return JsonResponse(answer, status=status)
 
 
-class ThinDrfView(APIView):
-    """The thin filing behind DRF and the API's own input serializer (ReportCreateInput):
-    what one statement would make of the API if its checks stayed where they are. The
-    statement checks the token and permission, so DRF's are off here."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    throttle_classes: list = []
-
-    def post(self, request: Request) -> Response:
-        token, key, refused = _thin_credentials(request)
-        if refused is not None:
-            return Response(refused[0], status=refused[1])
-        data = ReportCreateInput(data=request.data)
-        if not data.is_valid():
-            return Response(data.errors, status=400)
-        checked, location = data.validated_data, data.validated_data.get("location")
-        if location is None:
-            return Response({"location": "The thin filing needs a location."}, status=400)
-        answer, status = _thin_file(
-            token=token,
-            key=key,
-            category_id=checked["category"].pk,
-            working_days=checked["category"].deadline_days,
-            description=checked["description"],
-            lon=location.x,
-            lat=location.y,
-            accuracy=checked.get("accuracy_m"),
-            request_hash=data.fingerprint(),
-        )
-        return Response(answer, status=status)
-
-
 urlpatterns = [
     *product_urlpatterns,
     path(FLOOR_PATH.lstrip("/"), file_floor),
     path(THIN_PATH.lstrip("/"), file_thin),
-    path(THIN_DRF_PATH.lstrip("/"), ThinDrfView.as_view()),
 ]

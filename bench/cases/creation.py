@@ -22,7 +22,7 @@ from accounts.backends import roles_sql
 from accounts.services import token_for_sign_in
 from bench import db, loadgen, server, setup_data
 from bench.cases.lookup import SAMPLE
-from bench.floor_urls import FLOOR_PATH, THIN_DRF_PATH, THIN_DUPLICATE_COLUMNS, THIN_PATH
+from bench.floor_urls import FLOOR_PATH, THIN_DUPLICATE_COLUMNS, THIN_PATH
 from bench.harness import Results, Row
 from reports.models import Category
 from reports.selectors import DUPLICATES_SQL
@@ -159,7 +159,6 @@ FROM ins LEFT JOIN ({duplicates}) AS d ON TRUE ORDER BY d.distance_m, d.id"""
 # The Idempotency-Keys' prefixes in the API's and the thin view's requests.
 API_KEYS = "bench-"
 THIN_KEYS = "thin-"
-THIN_DRF_KEYS = "drf-"
 
 PGBENCH_DRAWS = """\\set id random(1, {sample})
 \\set user random(1, {users})
@@ -274,11 +273,10 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
     floor_lua = _wrk_script(tokens, codes, points, path=FLOOR_PATH)
     # Its own Idempotency-Keys, so the API's filings are counted apart (_filings).
     thin_lua = _wrk_script(tokens, codes, points, path=THIN_PATH, keys=THIN_KEYS)
-    thin_drf_lua = _wrk_script(tokens, codes, points, path=THIN_DRF_PATH, keys=THIN_DRF_KEYS)
     # Rate limits protect the city from abuse, not from its own benchmark.
     env = {"THROTTLE_ENABLED": "false"}
     try:
-        # The five in alternating rounds (loadgen.alternating), every server up throughout.
+        # The four in alternating rounds (loadgen.alternating), every server up throughout.
         with (
             server.gunicorn(db.BENCH_DATABASE_URL, env=env) as base,
             server.gunicorn(
@@ -297,23 +295,18 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
                     "thin": lambda s, w: loadgen.wrk(
                         thin_base + "/", thin_lua, seconds=s, warmup=w
                     ),
-                    "thin_drf": lambda s, w: loadgen.wrk(
-                        thin_base + "/", thin_drf_lua, seconds=s, warmup=w
-                    ),
                     "http": lambda s, w: loadgen.wrk(base + "/", lua, seconds=s, warmup=w),
                 },
                 seconds=seconds,
             )
         reference, floor, http = loads["sql"], loads["floor"], loads["http"]
-        thin, thin_drf = loads["thin"], loads["thin_drf"]
-        stored = {
-            prefix: _filings(max_id, prefix) for prefix in (API_KEYS, THIN_KEYS, THIN_DRF_KEYS)
-        }
+        thin = loads["thin"]
+        stored = {prefix: _filings(max_id, prefix) for prefix in (API_KEYS, THIN_KEYS)}
     finally:
         _cleanup(max_id, max_notice_id)
     # Every measured request must have filed a new report (warm-up requests file more): an
     # answer that replays an earlier report for a reused Idempotency-Key is another path.
-    for prefix, load in ((API_KEYS, http), (THIN_KEYS, thin), (THIN_DRF_KEYS, thin_drf)):
+    for prefix, load in ((API_KEYS, http), (THIN_KEYS, thin)):
         if stored[prefix] < load.requests:
             raise RuntimeError(
                 f"{load.requests} filings keyed {prefix} stored only {stored[prefix]} reports"
@@ -327,8 +320,6 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         (api, http, floor, f"{floor_name} (bench/floor_urls.py)", ""),
         ("Report creation, the thin view (`POST /bench/thin`)", thin, reference, pgbench,
          what_it_takes),
-        ("Report creation, the thin view behind DRF (`POST /bench/thin-drf`)", thin_drf,
-         reference, pgbench, what_it_takes),
     ):  # fmt: skip
         results.add(
             Row(
@@ -342,47 +333,47 @@ def run(results: Results, *, workload, generation_id: int, seconds: int) -> None
         )
     results.read(
         "Report creation",
-        "The SQL reference is one round trip that validates nothing. A filing over HTTP is 3 "
-        "statements (it was 5, 12 and 25 before that): the token with its user and the user's"
-        " roles (accounts/authentication.py); the covering areas with the current generation "
-        "and the category's routing rules and jurisdictions in those areas "
-        "(reports/routing.py; the precedence among them is decided in Python); and the filing"
-        " itself. The filing is one statement like the reference (reports/filing.py): the "
-        "report, its event and its Idempotency-Key (whose unique constraint decides a retry, "
-        "no lookup first) as data-modifying CTEs, with the report tiles' new data version, "
-        "which the tiles app adds to it (reports.filing.also_write), and a notice in the "
-        "e-mail outbox for each official of the handling agency (two per agency here, as in "
-        "the reference); it also reads the possible duplicates for the answer. No e-mail is "
-        "sent in the request: `manage.py send_notices` delivers the outbox. A "
-        "single statement is atomic, so there is no BEGIN or COMMIT round trip, and one "
-        "commit per filing. The answer and its possible duplicates are built directly, not by"
-        " DRF serializers (reports.serializers.report_created_answer). Categories and the "
-        "holiday calendar come from a per-process memo in front of the cache. Statements "
-        "repeated on a connection are prepared by PostgreSQL (parsed and planned once), and "
+        "The SQL reference is one round trip that validates nothing. The API files a "
+        "citizen's JSON filing, which is what wrk sends (a token, a category, a description, "
+        "a point, an Idempotency-Key), in one statement too (reports.express, "
+        "reports.filing.write_citizen): it checks the token, its lifetime, the user's "
+        "permission and that the user has no staff role (accounts.authentication."
+        "citizen_filer_sql); routes the point by the routing rules' precedence in the current"
+        " generation (reports.routing.route_ctes); stores the report, its event, its "
+        "Idempotency-Key (whose unique constraint decides a retry, no lookup first) and a "
+        "notice in the e-mail outbox for each official of the handling agency (two per "
+        "agency here, as in the reference), with the report tiles' new version; and reads "
+        "the possible duplicates for the answer. Anything that statement does not file goes "
+        "to the DRF view, which answers as before with three statements (the token with its "
+        "user and roles, the routing, the writes): a session, a staff member's token, photos,"
+        " a body the serializer would coerce or refuse, a token, permission or place the "
+        "statement does not accept, a reused key. The statement is written with "
+        "PostgreSQL's own placeholders (geo.postgis native_cursor): above 4 KB psycopg "
+        "rewrote %s placeholders in Python on every execution, a tenth of the request's CPU."
+        " A filing bumps one of 16 rows of the reports' tile version, chosen by its database"
+        " session, so two workers' filings no longer queue on one row's lock until their "
+        "commit. No e-mail is sent in the request: `manage.py send_notices` delivers the "
+        "outbox. A single statement is atomic: no BEGIN or COMMIT round trip, one commit per"
+        " filing. Categories and the holiday calendar come from a per-process memo in front "
+        "of the cache. Statements repeated on a connection are prepared by PostgreSQL, and "
         "the per-request connection health check polls the socket instead of sending SELECT 1"
         " (geo/postgis/base.py); both apply to the floor too. Every wrk thread seeds its own "
-        "generator and numbers its Idempotency-Keys: unseeded, two threads sent the same "
-        "requests, so that part of the filings were replays (which read the earlier report "
-        "back); the case now checks every measured request stored a report. The Django floor "
-        "runs the reference's statement behind one bare view on the same server, settings and"
-        " middleware: what it costs above pgbench is HTTP, WSGI and Django's request cycle, "
-        "and what a filing costs above it is the platform's own work (authentication, "
-        "validation, routing in Python, deadlines, the audit, DRF, the answer and its "
-        "statements). The five (pgbench, the floor, the two thin views below and the API) run "
-        "in three alternating rounds with every server up, their samples pooled, so a load "
-        "from elsewhere on the machine falls on all alike. PostgreSQL, gunicorn and wrk "
-        "share two cores. "
-        "Each figure carries the CPU it cost per request, read from /proc around each "
-        "measured run (bench/cpu.py): the server's Python, PostgreSQL, the load generator, "
-        "and the time both cores sat idle while the two clients' requests waited on a round "
-        "trip; the parts add up to two cores' time per request, so they say which of them "
-        "keeps a rate from its reference. The thin view (bench/floor_urls.py, `thin_sql`) "
-        "measures what the target takes: the same body checked by hand-written code instead of"
-        " DRF, and one statement that checks the token, its lifetime and the citizen's "
-        "permission, routes the point as the reference does, stores the report, its event, "
-        "its Idempotency-Key and the notices, and reads the possible duplicates for its JSON "
-        "answer; it applies no routing rules' precedence, gives the tiles no new data version"
-        " and tells no failure from another. The same statement behind DRF with the API's own "
-        "input serializer (`POST /bench/thin-drf`) is what one statement would make of the "
-        "API if its checks stayed where they are.",
+        "generator and numbers its Idempotency-Keys, and the case checks that every measured "
+        "request stored a report. The Django floor runs the reference's statement behind one"
+        " bare view on the same server, settings and middleware: what it costs above pgbench"
+        " is HTTP, WSGI and Django's request cycle, and what a filing costs above it is the "
+        "platform's own work. The thin view (bench/floor_urls.py, `thin_sql`) is the least a "
+        "filing could be: the body checked by hand-written code and one statement that checks"
+        " the token and the citizen's permission, routes the point as the reference does, "
+        "stores the report, its event, its Idempotency-Key and the notices, and reads the "
+        "possible duplicates; it applies no routing rules' precedence, gives the tiles no new"
+        " version, takes no value from the models' fields and tells no failure from another. "
+        "The four (pgbench, the floor, the thin view and the API) run in three alternating "
+        "rounds with every server up, their samples pooled, so a load from elsewhere on the "
+        "machine falls on all alike. PostgreSQL, gunicorn and wrk share two cores. Each "
+        "figure carries the CPU it cost per request, read from /proc around each measured run"
+        " (bench/cpu.py): the server's Python, PostgreSQL, the load generator, and the time "
+        "both cores sat idle while the two clients' requests waited on a round trip; the "
+        "parts add up to two cores' time per request, so they say which of them keeps a rate"
+        " from its reference.",
     )

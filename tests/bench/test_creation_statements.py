@@ -75,22 +75,14 @@ def test_the_reference_statement_routes_and_stores_what_a_filing_stores(
     ]
 
 
-THIN_VIEWS = {
-    "by hand": floor_urls.file_thin,
-    "behind DRF": floor_urls.ThinDrfView.as_view(),
-}
-
-
-@pytest.fixture(params=list(THIN_VIEWS))
-def thin(request, city, monkeypatch):
-    """POST to a thin view (each test runs with both) with the given body and headers;
-    returns (status, answer)."""
+@pytest.fixture
+def thin(city, monkeypatch):
+    """POST to the thin view with the given body and headers; returns (status, answer)."""
     monkeypatch.setenv(
         "BENCH_THIN_SQL", thin_sql(generation_id=city.generation.id, extra=_other_columns())
     )
     floor_urls._thin_categories.cache_clear()
     factory = RequestFactory()
-    view = THIN_VIEWS[request.param]
 
     def post(body, *, token: str | None = None, key: str | None = "k-1"):
         headers = {}
@@ -105,7 +97,7 @@ def thin(request, city, monkeypatch):
         # A savepoint stands for the statement's own transaction (the view runs in
         # autocommit): a refused insert (409) rolls back to it.
         with transaction.atomic():
-            response = view(request)
+            response = floor_urls.file_thin(request)
             if hasattr(response, "render"):
                 response.render()
             transaction.set_rollback(response.status_code == 409)
