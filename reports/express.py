@@ -108,11 +108,16 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def filing_accepted(body: bytes) -> Filing | None:
-    """The filing in a JSON body when ReportCreateInput would accept the body as it stands
-    and give these values; None when the DRF view should answer it."""
+    """The filing in a UTF-8 JSON body when ReportCreateInput would accept the body as it
+    stands and give these values; None when the DRF view should answer it."""
     try:
-        data = json.loads(body)
+        # As DRF's JSONParser reads it: UTF-8 only, and no NaN or Infinity anywhere.
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except ValueError:
         return None
     if not isinstance(data, dict):
@@ -262,6 +267,8 @@ def citizen_filing(request: HttpRequest) -> HttpResponse | None:
     """File the request's report in one statement and answer as the DRF view would; None
     when the view should answer (see this module's docstring)."""
     if request.method != "POST" or request.content_type != "application/json":
+        return None
+    if request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
         return None
     token = _token(request)
     key = request.headers.get("Idempotency-Key")

@@ -311,6 +311,22 @@ def test_a_body_the_express_path_does_not_take_is_the_views(city, data):
 def test_not_json_is_the_views(city):
     assert express.filing_accepted(b"{not json") is None
     assert express.filing_accepted(b"\xff\xfe") is None
+    # What Python's json takes and DRF's parser does not: other encodings, a BOM, NaN.
+    assert express.filing_accepted(json.dumps(body()).encode("utf-16")) is None
+    assert express.filing_accepted(b"\xef\xbb\xbf" + json.dumps(body()).encode()) is None
+    with_nan = json.dumps({**body(), "note": float("nan")}).encode()
+    assert b"NaN" in with_nan and express.filing_accepted(with_nan) is None
+    assert express.filing_accepted(json.dumps(body()).encode()) is not None
+
+
+def test_a_body_in_another_charset_is_the_views(city, citizen, api_client, filed_express):
+    response = client_for(api_client, citizen).post(
+        URL,
+        json.dumps(body()).encode("utf-16"),
+        content_type="application/json; charset=utf-16",
+    )
+    assert filed_express == []
+    assert response.status_code == 201  # DRF's parser reads the charset it is given
 
 
 def _filer(key: str) -> int | None:
