@@ -12,6 +12,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.authtoken.models import Token
 
@@ -463,8 +464,19 @@ def test_only_a_stored_report_gives_report_tiles_a_new_version(city, citizen, ap
     version = tile_version_tokens()["reports"]
     assert client.post(URL, body(point=FAR_POINT), format="json").status_code == 422
     assert tile_version_tokens()["reports"] == version
-    assert client.post(URL, body(), format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        filed = client.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="tiles-1")
+    assert filed.status_code == 201
     assert tile_version_tokens()["reports"] != version
+    # The whole filing, the tiles' version with it, in one statement and its own commit.
+    [statement] = [q["sql"] for q in queries]
+    for table in (
+        "reports_report",
+        "reports_idempotencykey",
+        "reports_notice",
+        "tiles_tileversion",
+    ):
+        assert f"INSERT INTO {table}" in statement
 
 
 def test_an_official_of_another_ward_is_not_told(city, citizen, east_official, api_client):
