@@ -60,6 +60,7 @@ from reports.models import (
     Status,
 )
 from reports.serializers import (
+    ReportCreateInput,
     clean_text,
     duplicate_candidates_answer,
     idempotency_key_valid,
@@ -69,9 +70,11 @@ from reports.serializers import (
 from reports.signals import reports_bulk_changed
 
 # ReportCreateInput's limits, which a body must keep to as it stands.
-_CATEGORY_MAX = 64
-_DESCRIPTION_RAW_MAX = services.DESCRIPTION_MAX * 2
-_ACCURACY_MAX = 100_000
+_INPUT = ReportCreateInput().fields
+_CATEGORY_MAX: int = _INPUT["category"].max_length
+_DESCRIPTION_RAW_MAX: int = _INPUT["description"].max_length
+_ACCURACY_MIN: float = _INPUT["accuracy_m"].min_value
+_ACCURACY_MAX: float = _INPUT["accuracy_m"].max_value
 _THROTTLE_SCOPE = "report_create"
 # Token keys whose user this process has seen, for the per-user rate limit (a key always
 # names the same user; the statement still checks it on every filing).
@@ -142,7 +145,9 @@ def filing_accepted(body: bytes) -> Filing | None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return None
     accuracy = data.get("accuracy_m")
-    if accuracy is not None and not (_number(accuracy) and 0 <= accuracy <= _ACCURACY_MAX):
+    if accuracy is not None and not (
+        _number(accuracy) and _ACCURACY_MIN <= accuracy <= _ACCURACY_MAX
+    ):
         return None
     public_identity = data.get("public_identity", False)
     if not isinstance(public_identity, bool):
