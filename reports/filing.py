@@ -19,6 +19,11 @@ Other apps may add writes of their own to the statement (`also_write`, from thei
 AppConfig.ready, so reports imports none of them): the tiles app gives report tiles a new
 data version there, in the filing's own commit, instead of in a second statement and commit
 after it.
+
+A citizen's filing (reports.express) is the same statement with two more parts before its
+writes: the token's check (accounts.authentication.citizen_filer_sql) and the routing
+(reports.routing.route_ctes), whose answers fill the report's filer, area, generation and
+agency (`citizen_statement`, `write_citizen`); it stores nothing where either finds nothing.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ lookup runs as one SQL statement (plus one for the few points just outside every
 decision runs once per distinct (area, category) pair (a few thousand at most, however many
 reports there are) over rules and jurisdictions loaded in two queries, and the update and the
 events are one statement each. bench/results.md has the measured rates.
+
+`route_ctes` is the same decision written in SQL, for a citizen's filing that routes inside
+its one statement (reports.express); tests/reports/test_express.py holds it equal to
+`route_point` on every combination of rules, handling levels and jurisdictions.
 """
 
 from __future__ import annotations
