@@ -55,6 +55,13 @@ def token_expires_at(created: dt.datetime) -> dt.datetime | None:
     return created + dt.timedelta(days=days) if days > 0 else None
 
 
+def token_issued_after() -> dt.datetime | None:
+    """The earliest time a token still accepted now was issued (None: tokens never expire),
+    for a check written in SQL (accounts.authentication.citizen_filer_sql)."""
+    days = settings.API_TOKEN_TTL_DAYS
+    return timezone.now() - dt.timedelta(days=days) if days > 0 else None
+
+
 def token_expired(created: dt.datetime) -> bool:
     """Whether a token issued at `created` is past its lifetime."""
     expires = token_expires_at(created)

@@ -28,7 +28,7 @@ and compares what each stored and answered. bench/results.md (case 2) has what i
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import functools
 import json
 import math
@@ -47,6 +47,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.renderers import JSONRenderer
 
+from accounts.services import token_issued_after
 from geo import throttles
 from geo.crs import WGS84
 from reports import filing, notifications, selectors, services
@@ -207,12 +208,6 @@ def _within_limits(request: HttpRequest, key: str) -> bool:
     return True
 
 
-def _issued_after() -> dt.datetime | None:
-    """The earliest time a token still accepted was issued (accounts.services.token_expired)."""
-    days = settings.API_TOKEN_TTL_DAYS
-    return timezone.now() - dt.timedelta(days=days) if days > 0 else None
-
-
 def _file(
     filing_: Filing, *, token: str, key: str | None, request_hash: str
 ) -> tuple[Report, filing.CitizenWritten] | None:
@@ -242,14 +237,12 @@ def _file(
     where = {
         "point": (filing_.lon, filing_.lat),
         "token": token,
-        "issued_after": _issued_after(),
+        "issued_after": token_issued_after(),
     }
+    # Inside a caller's transaction (tests) a savepoint, so a refused row does not abort it.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        if connection.in_atomic_block:
-            # Inside a caller's transaction (tests), so a refused row does not abort it.
-            with transaction.atomic():
-                written = filing.write_citizen(report, event, idempotency, notice, **where)
-        else:
+        with guard:
             written = filing.write_citizen(report, event, idempotency, notice, **where)
     except IntegrityError:
         return None

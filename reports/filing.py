@@ -105,13 +105,14 @@ def _insert(model: type[Model], *, refers: str | None = None) -> str:
     return f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({values})"  # noqa: S608
 
 
-def _params(instance: Model, *, refers: str | None = None) -> list[Any]:
-    """The instance's values for `_insert`, prepared by their fields as the ORM's INSERT
-    prepares them (`refers` and the database's defaults are the statement's own)."""
+def _params(instance: Model, *, refers: str | None = None, given: Any = ()) -> list[Any]:
+    """The instance's values for `_insert` (or `_insert_from`), prepared by their fields as
+    the ORM's INSERT prepares them (`refers`, the fields named in `given` and the
+    database's defaults are the statement's own)."""
     return [
         f.get_db_prep_save(f.pre_save(instance, True), connection)
         for f in _fields(type(instance))
-        if f.name != refers and not _database_default(f)
+        if f.name != refers and f.name not in given and not _database_default(f)
     ]
 
 
@@ -244,16 +245,8 @@ def _insert_from(model: type[Model], prefix: str, source: str) -> str:
 
 
 def _citizen_params(instance: Model, prefix: str) -> dict[str, Any]:
-    """`instance`'s values for `_insert_from`, prepared by their fields as the ORM's are."""
-    computed = _CITIZEN_COMPUTED[prefix]
-    return _named_params(
-        prefix,
-        [
-            f.get_db_prep_save(f.pre_save(instance, True), connection)
-            for f in _fields(type(instance))
-            if f.name not in computed and not _database_default(f)
-        ],
-    )
+    """`instance`'s values for `_insert_from`, named as its placeholders are."""
+    return _named_params(prefix, _params(instance, given=_CITIZEN_COMPUTED[prefix]))
 
 
 @functools.cache

@@ -131,17 +131,21 @@ def _agency_body_around(report: Report) -> tuple[str, str]:
     return head, tail
 
 
+def _agency_name(report: Report) -> str:
+    return report.agency.name if report.agency_id else "-"
+
+
 def _agency_body(report: Report) -> str:
     head, tail = _agency_body_around(report)
-    return head + (report.agency.name if report.agency_id else "-") + tail
+    return head + _agency_name(report) + tail
 
 
 def new_report_notice(report: Report) -> tuple[str, str, str]:
     """The subject, body and sender of the notice every official of a new report's agency
     gets; the filing statement writes one per official (reports.filing), so a new report's
     notices cost no statement of their own."""
-    subject = NEW_REPORT_SUBJECT.format(code=report.tracking_code, category=report.category.name)
-    return subject, _agency_body(report), settings.DEFAULT_FROM_EMAIL
+    subject, head, tail, sender = new_report_notice_around(report)
+    return subject, head + _agency_name(report) + tail, sender
 
 
 def new_report_notice_around(report: Report) -> tuple[str, str, str, str]:

@@ -23,9 +23,14 @@ def tile_version_bump_sql(name: str) -> str:
     so concurrent bumps never conflict."""
     if name not in _ON_COMMIT_BUMPS:
         raise ValueError(f"Unknown tile data source {name!r}.")
+    return _new_token_sql(f"'{name}'")
+
+
+def _new_token_sql(name: str, when: str = "TRUE") -> str:
+    """Upsert a new random token into the row named by the SQL `name`, when `when` holds."""
     return (
-        f"INSERT INTO {TileVersion._meta.db_table} (name, token, changed_at) "  # noqa: S608
-        f"VALUES ('{name}', gen_random_uuid(), now()) "
+        f"INSERT INTO {TileVersion._meta.db_table} (name, token, changed_at) "
+        f"SELECT {name}, gen_random_uuid(), now() WHERE {when} "
         "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()"
     )
 
@@ -41,11 +46,8 @@ FILING_VERSION_ROWS = 16
 def filing_version_bump_sql(when: str) -> str:
     """The reports' bump that a filing statement runs (reports.filing.also_write) when the
     SQL condition `when` holds: a new token in the row of the statement's session."""
-    return (
-        f"INSERT INTO {TileVersion._meta.db_table} (name, token, changed_at) "
-        f"SELECT '{REPORTS}{SHARD}' || mod(pg_backend_pid(), {FILING_VERSION_ROWS}), "
-        f"gen_random_uuid(), now() WHERE {when} "
-        "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = now()"
+    return _new_token_sql(
+        f"'{REPORTS}{SHARD}' || mod(pg_backend_pid(), {FILING_VERSION_ROWS})", when
     )
 
 

@@ -17,6 +17,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.authtoken.models import Token
 
 from accounts.authentication import TokenAuthentication, citizen_filer_sql
+from accounts.services import token_issued_after
 from geo.audit import staff_role
 from reports import exceptions, express, filing
 from reports.models import (
@@ -333,7 +334,7 @@ def test_a_body_in_another_charset_is_the_views(city, citizen, api_client, filed
 def _filer(key: str) -> int | None:
     sql = citizen_filer_sql(key="%(key)s", issued_after="%(after)s", permission=PERM_ADD)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"key": key, "after": express._issued_after()})
+        cursor.execute(sql, {"key": key, "after": token_issued_after()})
         rows = cursor.fetchall()
     return rows[0][0] if rows else None
 
