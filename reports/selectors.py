@@ -11,8 +11,18 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import (
+    Avg,
+    BigIntegerField,
+    Count,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 
@@ -285,14 +295,10 @@ def reports_nearby(
     """
     reports = Report.objects.public().open().filter(location__isnull=False)
     if category is not None:
-        # Compared as an expression so no index answers it: the category is about an eighth
-        # of a city's reports, and a bitmap of the category index ANDed with the spatial one
-        # cost PostgreSQL 6 ms where filtering the few hundred open reports in the box costs
-        # a fraction of one (measured at a million reports, on every new report's
-        # duplicate check).
-        reports = reports.alias(category_unindexed=F("category_id") + 0).filter(
-            category_unindexed=category.pk
-        )
+        # A key of report_open_location_category beside the location. The value is cast to
+        # the column's type: psycopg sends a small int as int2, and btree_gist indexes no
+        # cross-type comparison, so the index would have left the category to the table.
+        reports = reports.filter(category_id=Cast(Value(category.pk), BigIntegerField()))
     if exclude_id is not None:
         reports = reports.exclude(pk=exclude_id)
     supporters = (
@@ -319,12 +325,12 @@ def reports_nearby(
 # once per connection. Built by the ORM (reports_nearby: annotations, a supporters subquery
 # the answer does not show, geography casts) it cost about 2 ms of Python and a fresh plan
 # per filing, a sixth of a filing's time. The open statuses are written in as literals so
-# the plan can use the partial index over open reports (report_open_location); a parameter
-# would hide them from the planner. The category is compared as an expression, as in
-# reports_nearby (see there). tests/reports/test_nearby_and_support.py checks that both give
-# the same answer. A filing runs it inside its own statement (reports.filing). It writes out
-# Report.objects.public()'s rules (none yet) by hand; tests/reports/test_filing_sql.py fails
-# when public() gains one.
+# the plan can use the partial index over open reports (report_open_location_category); a
+# parameter would hide them from the planner. The category is that index's second key, cast
+# to the column's type as in reports_nearby (see there). tests/reports/
+# test_nearby_and_support.py checks that both give the same answer. A filing runs it inside
+# its own statement (reports.filing). It writes out Report.objects.public()'s rules (none
+# yet) by hand; tests/reports/test_filing_sql.py fails when public() gains one.
 DUPLICATES_SQL = f"""
     SELECT r.id, r.tracking_code, c.code AS category_code, r.status,
            ST_Distance(r.location::geography, pt.g) AS distance_m, r.created_at
@@ -334,7 +340,7 @@ DUPLICATES_SQL = f"""
     WHERE r.status IN ({choice_literals(OPEN_STATUSES)})
       AND r.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
       AND ST_DWithin(r.location::geography, pt.g, %s)
-      AND r.category_id + 0 = %s
+      AND r.category_id = %s::bigint
       AND r.id <> %s
     ORDER BY distance_m, r.id
     LIMIT %s

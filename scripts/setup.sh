@@ -98,13 +98,19 @@ create_database() {
     psql_admin -c "CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
   fi
   # PostGIS in template1 lets the non-superuser role create test databases that
-  # already carry the extension (CREATE EXTENSION itself needs a superuser).
-  psql_admin -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>&1 | grep -v NOTICE || true
+  # already carry the extension (CREATE EXTENSION itself needs a superuser). btree_gist
+  # (an integer key in a GiST index, reports migration 0012) is trusted, so the database's
+  # owner could create it; it sits in template1 too so every database starts alike.
+  for ext in postgis btree_gist; do
+    psql_admin -d template1 -c "CREATE EXTENSION IF NOT EXISTS $ext" 2>&1 | grep -v NOTICE || true
+  done
   if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != "1" ]; then
     say "creating database $DB_NAME"
     psql_admin -c "CREATE DATABASE $DB_NAME OWNER $DB_USER"
   fi
-  psql_admin -d "$DB_NAME" -c "CREATE EXTENSION IF NOT EXISTS postgis" 2>&1 | grep -v NOTICE || true
+  for ext in postgis btree_gist; do
+    psql_admin -d "$DB_NAME" -c "CREATE EXTENSION IF NOT EXISTS $ext" 2>&1 | grep -v NOTICE || true
+  done
 }
 
 create_env_file() {

@@ -2,9 +2,11 @@
 can +1 and follow one instead of filing again, and a duplicate hands its followers on."""
 
 import json
+import re
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
 from pyproj import Geod
 
 from reports import selectors, services
@@ -223,11 +225,45 @@ def test_a_duplicate_hands_its_supporters_followers_and_reporter_to_the_original
 
 
 def test_open_reports_are_selected_with_the_statuses_written_into_the_sql(city, ring):
-    """Bound as parameters, the statuses would hide report_open_location's predicate from a
-    prepared statement's generic plan (reports.models.InChoices)."""
+    """Bound as parameters, the statuses would hide report_open_location_category's predicate
+    from a prepared statement's generic plan (reports.models.InChoices)."""
     sql, params = Report.objects.open().query.sql_with_params()
     assert "\"status\" IN ('received', 'in_progress')" in sql
     assert not {"received", "in_progress"} & {str(p) for p in params}
     assert set(Report.objects.open()) == set(ring.values())
     with pytest.raises(ValueError, match="choice values"):
         list(Report.objects.filter(status__in_choices=["received') OR (1=1"]))
+
+
+def _plan(sql: str, params: list) -> str:
+    """The statement's plan, its parameters sent with their types as the application sends
+    them, with sequential scans disabled so a condition no index serves shows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_duplicate_check_reads_only_its_category_from_the_open_reports_index(city, ring):
+    """The category is a key of report_open_location_category beside the location, so the
+    index itself leaves out other categories' reports (a table visit each otherwise), both
+    in the filing's constant statement and in the nearby search. psycopg sends a small int
+    as int2 and btree_gist indexes no int8 = int2: without the cast to the column's type the
+    category would show as a Filter on the table instead."""
+    category = ring[(240, 0)].category
+    point = Point(*WEST_POINT, srid=4326)
+    nearby = selectors.reports_nearby(point=point, category=category)
+    for sql, params in (
+        (
+            selectors.DUPLICATES_SQL,
+            selectors.duplicates_params(point=point, category_id=category.pk, exclude_id=0),
+        ),
+        nearby.query.sql_with_params(),
+    ):
+        shown = _plan(sql, list(params))
+        scan = re.search(
+            r"Index Scan (?:using|on) report_open_location_category.*\n\s+Index Cond: (.*)", shown
+        )
+        assert scan, shown
+        assert "category_id = " in scan.group(1), shown
+    assert {r.pk for r in nearby} == {ring[(240, 0)].pk, ring[(240, 90)].pk}

@@ -71,10 +71,13 @@ def test_routing_covered_points_leaves_the_planner_settings_as_it_found_them(cit
 
 
 def test_the_open_reports_location_index_is_partial():
-    """report_open_location covers open reports only, as the model declares (Django's PostGIS
-    schema editor drops the condition of a single-field spatial index; migration 0007)."""
+    """report_open_location_category covers open reports only, as the model declares, keyed on
+    the location and the category (migration 0012; Django's PostGIS schema editor drops the
+    condition of a single-field spatial index, migration 0007)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'report_open_location'")
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'report_open_location_category'"
+        )
         (definition,) = cursor.fetchone()
-    assert "WHERE" in definition
+    assert "USING gist (location, category_id) WHERE" in definition
     assert "received" in definition and "in_progress" in definition

@@ -280,10 +280,10 @@ def test_the_tile_statement_uses_the_spatial_index_on_report_locations():
         shown = plan(sql, params)
         assert "Seq Scan on reports_report" not in shown
         # A GiST index on the locations serves it: all reports, the tiles' covering one
-        # (report_tile_points), or only the open ones (report_open_location) when the filter
-        # asks for open statuses.
+        # (report_tile_points), or only the open ones (report_open_location_category) when
+        # the filter asks for open statuses.
         # ("Index Scan using <name> on" or "Bitmap Index Scan on <name>")
-        names = r"reports_report_location\w*|report_tile_points|report_open_location"
+        names = r"reports_report_location\w*|report_tile_points|report_open_location_category"
         assert re.search(rf"\b({names})\b", shown), shown
 
 
