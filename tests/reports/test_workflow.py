@@ -1,5 +1,6 @@
 """The workflow table, enforced in services: every legal move works, every other one is 409."""
 
+import collections
 import itertools
 
 import pytest
@@ -189,3 +190,16 @@ def test_closed_reports_cannot_be_transferred_or_extended(city, west_official, s
         )
     with pytest.raises(exceptions.TransitionNotAllowed):
         services.report_extend_deadline(report=report, actor=supervisor, days=1, reason="x")
+
+
+def test_tracking_codes_draw_each_of_32_letters_alike():
+    """A code's letters are random bytes masked to five bits: uniform only while the
+    alphabet has exactly 32 distinct letters."""
+    assert len(set(services.TRACKING_ALPHABET)) == len(services.TRACKING_ALPHABET) == 32
+    codes = [services.tracking_code_new() for _ in range(2000)]
+    assert all(len(code) == services.TRACKING_LENGTH for code in codes)
+    letters = collections.Counter("".join(codes))
+    assert set(letters) == set(services.TRACKING_ALPHABET)
+    # 20,000 letters, 625 expected each: six standard deviations (~146) either side.
+    assert all(abs(n - 625) < 146 for n in letters.values()), letters
+    assert len(set(codes)) == len(codes)
