@@ -15,12 +15,10 @@ one is valid.
 """
 
 from django.contrib.postgres.indexes import GistIndex
-from django.contrib.postgres.operations import (
-    AddIndexConcurrently,
-    BtreeGistExtension,
-    RemoveIndexConcurrently,
-)
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
+
+_OLD = "report_open_location"
 
 
 class Migration(migrations.Migration):
@@ -31,7 +29,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistExtension(),
+        # Kept on reversal: other indexes may use it, and where setup.sh made it, its owner
+        # is the superuser (Django's BtreeGistExtension would try to drop it).
+        migrations.RunSQL(
+            "CREATE EXTENSION IF NOT EXISTS btree_gist", reverse_sql=migrations.RunSQL.noop
+        ),
         AddIndexConcurrently(
             model_name="report",
             index=GistIndex(
@@ -40,5 +42,18 @@ class Migration(migrations.Migration):
                 name="report_open_location_category",
             ),
         ),
-        RemoveIndexConcurrently(model_name="report", name="report_open_location"),
+        # Django would rebuild the old index, on reversal, through the PostGIS schema
+        # editor's spatial path, which drops its condition (see 0007): written out instead.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.RemoveIndex(model_name="report", name=_OLD)],
+            database_operations=[
+                migrations.RunSQL(
+                    f"DROP INDEX CONCURRENTLY IF EXISTS {_OLD}",
+                    reverse_sql=(
+                        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {_OLD} ON reports_report "
+                        "USING gist (location) WHERE status IN ('received', 'in_progress')"
+                    ),
+                )
+            ],
+        ),
     ]
