@@ -88,6 +88,13 @@ psql_admin() {
   fi
 }
 
+create_extensions() {
+  # The extensions the migrations use, in database $1 (IF NOT EXISTS: idempotent).
+  for ext in postgis btree_gist; do
+    psql_admin -d "$1" -c "CREATE EXTENSION IF NOT EXISTS $ext" 2>&1 | grep -v NOTICE || true
+  done
+}
+
 create_database() {
   if [ -n "${DATABASE_URL:-}" ]; then
     say "DATABASE_URL is set; leaving database creation to its owner"
@@ -101,16 +108,12 @@ create_database() {
   # already carry the extension (CREATE EXTENSION itself needs a superuser). btree_gist
   # (an integer key in a GiST index, reports migration 0012) is trusted, so the database's
   # owner could create it; it sits in template1 too so every database starts alike.
-  for ext in postgis btree_gist; do
-    psql_admin -d template1 -c "CREATE EXTENSION IF NOT EXISTS $ext" 2>&1 | grep -v NOTICE || true
-  done
+  create_extensions template1
   if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != "1" ]; then
     say "creating database $DB_NAME"
     psql_admin -c "CREATE DATABASE $DB_NAME OWNER $DB_USER"
   fi
-  for ext in postgis btree_gist; do
-    psql_admin -d "$DB_NAME" -c "CREATE EXTENSION IF NOT EXISTS $ext" 2>&1 | grep -v NOTICE || true
-  done
+  create_extensions "$DB_NAME"
 }
 
 create_env_file() {

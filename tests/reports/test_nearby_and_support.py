@@ -6,12 +6,12 @@ import re
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connection
 from pyproj import Geod
 
 from reports import selectors, services
 from reports.models import Follow, Report, Status
 from tests.factories.reports import CategoryFactory, ReportFactory, UserFactory
+from tests.plans import plan_without_seqscan
 
 from .conftest import WEST_POINT, client_for
 
@@ -235,15 +235,6 @@ def test_open_reports_are_selected_with_the_statuses_written_into_the_sql(city, 
         list(Report.objects.filter(status__in_choices=["received') OR (1=1"]))
 
 
-def _plan(sql: str, params: list) -> str:
-    """The statement's plan, its parameters sent with their types as the application sends
-    them, with sequential scans disabled so a condition no index serves shows."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 def test_the_duplicate_check_reads_only_its_category_from_the_open_reports_index(city, ring):
     """The category is a key of report_open_location_category beside the location, so the
     index itself leaves out other categories' reports (a table visit each otherwise), both
@@ -260,7 +251,7 @@ def test_the_duplicate_check_reads_only_its_category_from_the_open_reports_index
         ),
         nearby.query.sql_with_params(),
     ):
-        shown = _plan(sql, list(params))
+        shown = plan_without_seqscan(sql, list(params))
         scan = re.search(
             r"Index Scan (?:using|on) report_open_location_category.*\n\s+Index Cond: (.*)", shown
         )

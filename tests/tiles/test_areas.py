@@ -5,7 +5,6 @@ import math
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from boundaries import services as boundary_services
 from boundaries.models import Area, AreaPiece
 from boundaries.signals import areas_imported
 from tests.factories.boundaries import AreaFactory, GenerationFactory, LevelFactory, square
+from tests.plans import plan_without_seqscan
 from tests.tiles.conftest import features, tile_url
 from tiles.layers import layer_get
 from tiles.models import AreaSimplified
@@ -151,10 +151,7 @@ def test_the_areas_statement_uses_the_spatial_indexes_of_copies_and_pieces(ward)
     layer = layer_get("areas")
     query = layer.parse(QueryDict(""), None)
     sql, params = layer.sql(tile_for_lonlat(*CENTRE, 14), query, timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_without_seqscan(sql, params)
     # "Index Scan using <index>" or "Bitmap Index Scan on <index>", depending on statistics.
     assert "Seq Scan on tiles_areasimplified" not in plan
     assert "Seq Scan on boundaries_areapiece" not in plan

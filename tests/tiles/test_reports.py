@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from reports.models import Category, Report, Status
 from reports.services import report_transition
 from tests.factories.reports import AgencyFactory, MembershipFactory, ReportFactory, UserFactory
+from tests.plans import plan_without_seqscan
 from tests.tiles.conftest import features, grid_position, tile_url
 from tiles.layers import REPORT_POINTS_MINZOOM, layer_get
 from tiles.params import (
@@ -262,22 +263,13 @@ def test_a_deadline_about_to_pass_shortens_max_age(client):
     assert 0 <= max_age <= 20
 
 
-def plan(sql: str, params: list) -> str:
-    """The statement's plan with sequential scans disabled: a filter no index can serve
-    still shows a Seq Scan."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 def test_the_tile_statement_uses_the_spatial_index_on_report_locations():
     """`&&` against the tile envelope transformed to 4326 must be answerable by the GiST index,
     for points and for cells counted from the reports."""
     layer = layer_get("reports")
     for z, sql_of in ((CELL_Z, layer.counted_cells_sql), (POINT_Z, layer.sql)):
         sql, params = sql_of(tile_for_lonlat(*HOAN_KIEM, z), LayerQuery(), timezone.now())
-        shown = plan(sql, params)
+        shown = plan_without_seqscan(sql, params)
         assert "Seq Scan on reports_report" not in shown
         # A GiST index on the locations serves it: all reports, the tiles' covering one
         # (report_tile_points), or only the open ones (report_open_location_category) when
@@ -322,7 +314,7 @@ def test_a_stored_cell_tile_reads_its_rows_and_the_deadlines_by_index():
     due by deadline; it never scans reports_report."""
     layer = layer_get("reports")
     sql, params = layer.sql(tile_for_lonlat(*HOAN_KIEM, CELL_Z), LayerQuery(), timezone.now())
-    shown = plan(sql, params)
+    shown = plan_without_seqscan(sql, params)
     assert "reports_report " not in shown
     assert "Seq Scan" not in shown
     assert "tiles_reportcell_pkey" in shown, shown
