@@ -266,6 +266,13 @@ def wrk(
     return replace(_load(requests, errors, duration / 1e6, samples), cpu=used, generator="wrk")
 
 
+def _session_options() -> str:
+    """The libpq options the app's database sessions start with (geo/settings.py)."""
+    from django.conf import settings
+
+    return settings.DATABASES["default"].get("OPTIONS", {}).get("options", "")
+
+
 def pgbench(
     dburl: str,
     sql: str | list[str],
@@ -278,7 +285,8 @@ def pgbench(
 ) -> Load:
     """Run pgbench with custom scripts (picked at random, equally); latencies from its log,
     whose lines read `client transaction latency_us script ...`. A `warmup` run of the same
-    scripts goes first, unmeasured (only for scripts that can run twice)."""
+    scripts goes first, unmeasured (only for scripts that can run twice). Its sessions start
+    with the settings the app's do (DB_SESSION_OPTIONS, as libpq's PGOPTIONS)."""
     if warmup:
         pgbench(dburl, sql, seconds=warmup, clients=clients, jobs=jobs, protocol=protocol)
     scripts = [sql] if isinstance(sql, str) else sql
@@ -294,7 +302,13 @@ def pgbench(
         ]  # fmt: skip
         done, used = measured(
             lambda: subprocess.run(
-                command, capture_output=True, text=True, check=False, timeout=seconds + 60, cwd=tmp
+                command,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=seconds + 60,
+                cwd=tmp,
+                env={**os.environ, "PGOPTIONS": _session_options()},
             )
         )
         if done.returncode != 0:

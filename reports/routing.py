@@ -280,8 +280,11 @@ _REROUTE_COVERED_SQL = """
 """
 
 # Planner settings for the covered-points statement alone (see reroute_covered).
-# The parallel part is public: bench/ gives its plain-join reference the same freedom.
+# The parallel part is public: bench/ gives its plain-join reference the same freedom. The
+# app's sessions start no parallel workers (geo/settings.py, DB_SESSION_OPTIONS); this
+# statement asks for PostgreSQL's default two.
 PARALLEL_PLANNING = {
+    "max_parallel_workers_per_gather": "2",
     "min_parallel_table_scan_size": "0",
     "parallel_setup_cost": "0",
     "parallel_tuple_cost": "0",

@@ -1,10 +1,10 @@
 """geo.postgis: the health check (no round trip for a quiet connection, Django's SELECT 1 for
-one that PostgreSQL has written to), statements prepared by the server, and the two ways of
-sending several statements in one round trip (the simple-protocol cursor, one_round_trip)."""
+one that PostgreSQL has written to), statements prepared by the server, the simple-protocol
+cursor for several statements in one message, the unprepared statement with binary results,
+and the settings every session starts with."""
 
 from __future__ import annotations
 
-import contextlib
 import select
 from collections.abc import Iterator
 
@@ -188,85 +188,40 @@ def test_the_default_cursor_refuses_several_statements_in_one_message(wrappers):
         cursor.execute("SELECT %s::integer; SELECT 2", [1])
 
 
-@contextlib.contextmanager
-def _protocol_trace(wrapper: DatabaseWrapper, path) -> Iterator[None]:
-    """Have libpq write every protocol message of `wrapper`'s connection to `path` while the
-    block runs."""
-    from psycopg import pq
-
-    with open(path, "w") as handle:
-        wrapper.connection.pgconn.trace(handle.fileno())
-        wrapper.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        try:
-            yield
-        finally:
-            wrapper.connection.pgconn.untrace()
-
-
-def _messages(path, kind: str) -> int:
-    """How many protocol messages of `kind` a trace holds."""
-    with open(path) as trace:
-        return sum(1 for line in trace if line.split()[2:3] == [kind])
-
-
-def test_one_round_trip_runs_its_statements_before_one_sync_as_one_transaction(wrappers, tmp_path):
+def test_unprepared_row_answers_in_binary_when_asked_and_is_never_prepared(wrappers):
     from django.test.utils import CaptureQueriesContext
 
     worker = _open(wrappers)
-    trace = tmp_path / "protocol.txt"
-    with _protocol_trace(worker, trace), CaptureQueriesContext(worker) as captured:
-        row = worker.one_round_trip(
-            [
-                ("SELECT set_config('application_name', %s, true)", ["civicpin-test"]),
-                ("SELECT current_setting('application_name'), %s::integer + 1", [41]),
-            ]
-        )
-    assert row == ("civicpin-test", 42)
-    assert _messages(trace, "Sync") == 1
-    assert len(captured) == 2
-    with worker.cursor() as cursor:  # the setting was local to the implicit transaction
-        cursor.execute("SELECT current_setting('application_name')")
-        assert cursor.fetchone()[0] != "civicpin-test"
-
-
-def test_one_round_trip_answers_in_binary_when_asked_and_is_never_prepared(wrappers):
-    worker = _open(wrappers)
-    statement = [("SELECT %s::bytea, %s::timestamptz", [b"\x00\xff", "2025-07-01T09:30:00+07:00"])]
-    for _ in range(6):
-        body, moment = worker.one_round_trip(statement, binary=True)
+    sql = "SELECT %s::bytea, %s::timestamptz"
+    params = [b"\x00\xff", "2025-07-01T09:30:00+07:00"]
+    with CaptureQueriesContext(worker) as captured:
+        for _ in range(6):
+            body, moment = worker.unprepared_row(sql, params, binary=True)
     assert bytes(body) == b"\x00\xff"
     assert moment.isoformat() == "2025-07-01T02:30:00+00:00"
-    assert worker.one_round_trip(statement)[0] == b"\x00\xff"
+    assert len(captured) == 6
+    assert worker.unprepared_row(sql, params)[0] == b"\x00\xff"
+    assert worker.unprepared_row("SELECT 1 WHERE false") is None
     with worker.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] == 0
 
 
-def test_one_round_trip_undoes_every_statement_when_one_fails(wrappers):
+def test_unprepared_row_raises_django_errors_and_leaves_the_connection_usable(wrappers):
     from django.db import DataError
 
     worker = _open(wrappers)
-    with worker.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE written (n integer)")
     with pytest.raises(DataError):
-        worker.one_round_trip([("INSERT INTO written VALUES (1)", None), ("SELECT 1 / 0", None)])
-    with worker.cursor() as cursor:  # the connection is usable, and nothing was written
-        cursor.execute("SELECT count(*) FROM written")
-        assert cursor.fetchone()[0] == 0
-    with pytest.raises(ValueError, match="at least one"):
-        worker.one_round_trip([])
+        worker.unprepared_row("SELECT 1 / %s::integer", [0])
+    assert worker.unprepared_row("SELECT %s::integer + 1", [41]) == (42,)
 
 
-def test_one_round_trip_failing_inside_a_transaction_undoes_only_its_savepoint():
-    from django.db import DataError, transaction
-
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE written_inside (n integer)")
-    with pytest.raises(DataError), transaction.atomic():
-        connection.one_round_trip(
-            [("INSERT INTO written_inside VALUES (1)", None), ("SELECT 1 / 0", None)]
+def test_every_session_starts_without_jit_or_parallel_workers(wrappers):
+    """DB_SESSION_OPTIONS (geo/settings.py): the planner never JIT-compiles the app's
+    statements nor starts parallel workers for them, with no statement of their own."""
+    worker = _open(wrappers)
+    with worker.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
         )
-    assert connection.one_round_trip([("INSERT INTO written_inside VALUES (%s)", [2])]) is None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT array_agg(n) FROM written_inside")
-        assert cursor.fetchone()[0] == [2]
+        assert cursor.fetchone() == ("off", "0")

@@ -150,8 +150,8 @@ class Layer:
 # z10 tile with the whole city is 26 KB.
 # Cost: counting every report under a cell tile took 2.8 s at z10 with a million reports, so
 # cell tiles read the pre-aggregate tiles.models.ReportCell instead. Measured at 1,000,000
-# reports (bench database, 2-core machine, jit and parallel workers off as tile_render runs
-# it), mean over the 3 × 3 tiles around Hoàn Kiếm, counted → stored: z10 172 → 14 ms,
+# reports (bench database, 2-core machine, jit and parallel workers off as the app's sessions
+# run it), mean over the 3 × 3 tiles around Hoàn Kiếm, counted → stored: z10 172 → 14 ms,
 # z12 182 → 25 ms, z14 90 → 19 ms, z15 72 → 18 ms (z16 points: 24 ms, 272 KB).
 REPORT_POINTS_MINZOOM = 16
 REPORT_CELLS_PER_TILE = 32

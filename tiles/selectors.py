@@ -32,16 +32,6 @@ from tiles.tilemath import TileAddress
 # TileJSON `center` zoom: the whole city in a browser window.
 _CENTER_ZOOM = 11
 
-# A tile statement is short and reads a few thousand index-selected rows, but the planner
-# prices ST_AsMVTGeom and ST_Transform high, so it would JIT-compile it and start parallel
-# workers: measured on a z16 tile of 7,500 reports, 62 ms with both, 24 ms without (the JIT
-# compile alone costs ~30 ms, and two workers fight the web server for a 2-core machine).
-# set_config(..., true) is SET LOCAL, in one statement: local to the transaction.
-TILE_STATEMENT_SETTINGS = (
-    "SELECT set_config('jit', 'off', true), "
-    "set_config('max_parallel_workers_per_gather', '0', true)"
-)
-
 
 @dataclass(frozen=True)
 class Tile:
@@ -119,15 +109,12 @@ def tile_render(
 ) -> tuple[bytes, dt.datetime | None]:
     """Run the layer's one statement: the MVT bytes and when the content next changes."""
     sql, params = layer.sql(tile, query, now)
-    # The settings and the statement in one round trip, one transaction (the settings end
-    # with it): an explicit BEGIN, the settings, the statement and COMMIT were four round
-    # trips, each a wake-up of the web worker and of a PostgreSQL backend, on a busy two-core
-    # server a real share of a tile that renders in a millisecond. In binary, the tile's
-    # bytes come as they are: as text they were hex, twice the size, encoded by PostgreSQL
-    # and decoded here (about a millisecond of the two processes' time for a 270 KB z16 tile).
-    body, next_change = connection.one_round_trip(
-        [(TILE_STATEMENT_SETTINGS, None), (sql, params)], binary=True
-    )
+    # Planned with its own values (how many reports the bounds hold decides the best plan),
+    # without JIT or parallel workers (the session's settings, geo/settings.py), and answered
+    # in binary: the tile's bytes come as they are. As text they were hex, twice the size,
+    # encoded by PostgreSQL and decoded here (about a millisecond of the two processes' time
+    # for a 270 KB z16 tile).
+    body, next_change = connection.unprepared_row(sql, params, binary=True)
     return bytes(body or b""), next_change
 
 

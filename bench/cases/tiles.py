@@ -2,8 +2,9 @@
 
 Each zoom's nine tiles (a 3×3 viewport) are replayed against:
 - ours with the tile cache off (a dummy cache) and then on;
-- the same tile SQL run by pgbench: each tile's settings (TILE_STATEMENT_SETTINGS) and
-  statement in one simple-protocol message, its values bound client-side, its result in text;
+- the same tile SQL run by pgbench: each tile's statement as a simple-protocol message, its
+  values bound client-side, its result in text, in sessions started with the app's settings
+  (jit and parallel workers off, DB_SESSION_OPTIONS);
 - TiPg serving the same reports table from the same database.
 TiPg sends raw points at every zoom; ours aggregates below z16 (tiles.layers, reading the
 tiles_reportcell pre-aggregate), so at low zoom the two answer different questions and the
@@ -40,7 +41,6 @@ from django.http import QueryDict
 from bench import db, loadgen, server
 from bench.harness import Results, Row
 from tiles.layers import layer_get
-from tiles.selectors import TILE_STATEMENT_SETTINGS
 from tiles.tilemath import tile_address, tile_for_lonlat
 
 HOAN_KIEM = (105.8523, 21.0288)
@@ -66,8 +66,8 @@ def _wrk_script(paths: list[str]) -> str:
 
 
 def _tile_statements(tiles: list[tuple[int, int, int]]) -> list[str]:
-    """Each tile's settings and statement as the endpoint runs them, its values bound, in one
-    simple-protocol message (pgbench's `\\;` joins two statements into one message)."""
+    """Each tile's statement as the endpoint runs it, its values bound (pgbench's sessions
+    start with the app's settings, loadgen.pgbench)."""
     layer = layer_get("reports")
     query = layer.parse(QueryDict(""), None)
     now = dt.datetime.now(dt.UTC)
@@ -76,7 +76,7 @@ def _tile_statements(tiles: list[tuple[int, int, int]]) -> list[str]:
         for z, x, y in tiles:
             sql, params = layer.sql(tile_address(z, x, y), query, now)
             statement = " ".join(cursor.mogrify(sql, params).split())
-            statements.append(f"{TILE_STATEMENT_SETTINGS} \\; {statement};\n")
+            statements.append(f"{statement};\n")
     return statements
 
 
@@ -198,8 +198,10 @@ def run(results: Results, *, seconds: int) -> None:
         "the tile over the old city, most of its time in sorting and grouping them), not a "
         "count of the city's reports; it stays tens of KB. TiPg ships every raw point "
         "(hundreds of KB at z10–z14), so at low zoom it does a different, larger job. Our "
-        "endpoint sends its settings (jit and parallel workers off) and its statement in one "
-        "round trip (pgbench sends both in one message) and asks for the tile in binary: "
+        "endpoint sends its one statement, planned without JIT or parallel workers (settings "
+        "every session of the app and of pgbench starts with, DB_SESSION_OPTIONS; sent with "
+        "each tile they were a second statement, about 0.3 ms in-process for an empty tile), "
+        "and asks for the tile in binary: "
         "as text (pgbench's only format) a z16 tile of 270 KB is hex twice its size, "
         "encoded by PostgreSQL and decoded by the client, about a millisecond of CPU on the "
         "two sides; measured against the text answer in alternating rounds, the z16 p50 fell "

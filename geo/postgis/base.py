@@ -1,15 +1,14 @@
 """GeoDjango's PostGIS backend, with a per-request health check that asks the socket, not the
-server, and two ways to send several statements in one round trip.
+server, and three more ways to send a statement.
 
-Several statements, one round trip. The settings bind parameters on the server (so repeated
-statements are prepared once per connection), and a server-bound statement is one statement.
-A statement that needs statement-local settings beside it (a tile, a page of the GeoJSON
-list) goes one of two ways. `simple_cursor()` binds on the client and sends one
-simple-protocol message of several statements, as Django's default cursor does; its results
-are text. `one_round_trip()` sends server-bound statements in psycopg's pipeline mode, all
-before one Sync, which PostgreSQL runs as one implicit transaction; it can ask for results in
-binary, so a tile's bytea arrives as its bytes rather than as hex text twice their size that
-the server encodes and the client decodes (bench/results.md, tiles).
+The settings bind parameters on the server, so repeated statements are prepared once per
+connection, and a server-bound statement is one statement. `simple_cursor()` binds on the
+client and sends one simple-protocol message of several statements, as Django's default
+cursor does, for a statement that needs statement-local settings beside it (a page of the
+GeoJSON list); its results are text. `unprepared_row()` runs one server-bound statement that
+is never prepared and can ask for its results in binary, so a tile's bytea arrives as its
+bytes rather than as hex text twice their size that the server encodes and the client
+decodes (bench/results.md, tiles). `native_cursor()` takes PostgreSQL's own placeholders.
 
 Health check.
 Django's CONN_HEALTH_CHECKS sends `SELECT 1` before the first query of every request that
@@ -80,41 +79,27 @@ class DatabaseOperations(PostGISOperations):
             return sql
 
 
-Statement = tuple[str, Sequence[Any] | None]
-
-
 class DatabaseWrapper(PostGISDatabaseWrapper):
     """PostGIS, with `close_if_health_check_failed` answered from the socket when it can be,
-    `simple_cursor()` and `one_round_trip()` for several statements at once, and
-    `native_cursor()` for long statements with PostgreSQL's own placeholders."""
+    `simple_cursor()` for several statements at once, `unprepared_row()` for a statement
+    planned with its own values, and `native_cursor()` for long statements with
+    PostgreSQL's own placeholders."""
 
     ops_class = DatabaseOperations
 
-    def one_round_trip(
-        self, statements: Sequence[Statement], *, binary: bool = False
+    def unprepared_row(
+        self, sql: str, params: Sequence[Any] | None = None, *, binary: bool = False
     ) -> tuple[Any, ...] | None:
-        """Run `statements` in order in one round trip and return the last one's first row
-        (None when it returns no rows, or none at all).
-
-        They travel before a single Sync (psycopg's pipeline mode), so PostgreSQL runs them as
-        one implicit transaction outside an atomic block, or in the caller's transaction:
-        settings made with set_config(..., true) hold for the statements after them and end
-        with that transaction. An error undoes them all (inside an atomic block it aborts the
-        block's transaction, as any failed statement does). With `binary`, results come in
-        PostgreSQL's binary format. Each statement is logged and captured as its own query.
-        """
-        if not statements:
-            raise ValueError("one_round_trip needs at least one statement")
+        """Run one server-bound statement, never prepared, and return its first row (None
+        when it returns none). With `binary`, results come in PostgreSQL's binary format.
+        Logged and captured like any other query."""
         self.close_if_health_check_failed()
         self.ensure_connection()
-        conn = self.connection
         cursor = self._cursor_of(_UnpreparedCursor)
         if binary:
             cursor.cursor.format = pq.Format.BINARY
         try:
-            with self.wrap_database_errors, conn.pipeline():
-                for sql, params in statements:
-                    cursor.execute(sql, params)
+            cursor.execute(sql, params)
             return cursor.fetchone() if cursor.description is not None else None
         finally:
             cursor.close()

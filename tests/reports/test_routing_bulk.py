@@ -1,7 +1,7 @@
 """Bulk routing decides like single-report routing, in a constant number of queries."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from reports import routing
@@ -56,18 +56,34 @@ def test_routing_covered_points_leaves_the_planner_settings_as_it_found_them(cit
     rest of the caller's transaction."""
     params = {"generation": city.generation.pk, "open": ["received", "in_progress"]}
     with connection.cursor() as cursor:
-        cursor.execute("SHOW min_parallel_table_scan_size")
-        before = cursor.fetchone()
-        cursor.execute("SHOW work_mem")
-        before += cursor.fetchone()
+        before = _settings(cursor)
         cursor.execute("DROP TABLE IF EXISTS pg_temp.reports_reroute")
         routing.reroute_covered(cursor, params)
-        cursor.execute("SHOW min_parallel_table_scan_size")
-        after = cursor.fetchone()
-        cursor.execute("SHOW work_mem")
-        after += cursor.fetchone()
+        after = _settings(cursor)
         cursor.execute("DROP TABLE pg_temp.reports_reroute")
     assert after == before
+
+
+def _settings(cursor) -> tuple[str, ...]:
+    names = ["min_parallel_table_scan_size", "work_mem", "max_parallel_workers_per_gather"]
+    cursor.execute("SELECT current_setting(name) FROM unnest(%s::text[]) AS name", [names])
+    return tuple(row[0] for row in cursor.fetchall())
+
+
+def test_the_covered_points_statement_plans_workers_the_session_does_not_start(city):
+    """The app's sessions start no parallel workers (DB_SESSION_OPTIONS); the bulk statement
+    asks for them, and its plan splits the areas among them even at the test's few rows."""
+    params = {"generation": city.generation.pk, "open": ["received", "in_progress"]}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+        settings = routing._REROUTE_COVERED_SETTINGS
+        for name, value in settings.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute("EXPLAIN " + routing._REROUTE_COVERED_SQL, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    assert "Gather" in plan
 
 
 def test_the_open_reports_location_index_is_partial():

@@ -1,4 +1,4 @@
-"""Rendering a tile: the layer's statement, sent with its settings in one round trip."""
+"""Rendering a tile: the layer's one statement, planned without JIT or parallel workers."""
 
 import datetime as dt
 
@@ -27,26 +27,15 @@ class SettingsLayer(Layer):
         )
 
 
-def current_settings() -> tuple[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
-        )
-        return cursor.fetchone()
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_tile_statement_runs_with_jit_and_parallel_workers_off_in_one_round_trip():
-    """The settings and the statement go in one round trip (connection.one_round_trip, whose
-    own tests count its messages); the statement runs with jit and parallel workers off, and
-    the settings end with it (outside a transaction, as a request runs)."""
-    before = current_settings()
+@pytest.mark.django_db
+def test_a_tile_is_one_statement_planned_without_jit_or_parallel_workers():
+    """The tile's statement travels alone: JIT and parallel workers are off for the session
+    (DB_SESSION_OPTIONS), not set beside each tile."""
     now = timezone.now()
     with CaptureQueriesContext(connection) as queries:
         body, next_change = tile_render(
             layer=SettingsLayer(), tile=tile_address(0, 0, 0), query=LayerQuery(), now=now
         )
-    assert [q["sql"].startswith("SELECT set_config('jit'") for q in queries] == [True, False]
+    assert len(queries) == 1
     assert body == b"off 0"
     assert next_change == now.astimezone(dt.UTC)
-    assert current_settings() == before
