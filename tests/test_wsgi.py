@@ -51,3 +51,19 @@ def test_a_gunicorn_worker_keeps_the_collector_off_the_loaded_application():
     # thousand filings, a pause of a few hundred milliseconds in one request.
     assert _frozen_after_worker_init() > 100_000
     assert _frozen_after_worker_init(GUNICORN_GC_FREEZE="false") == 0
+
+
+def test_gunicorn_parses_requests_with_its_c_parser():
+    """geo/gunicorn.conf.py asks for gunicorn's C parser, and gunicorn finds it installed
+    (gunicorn_h1c, a dependency) in a version it accepts."""
+    import runpy
+
+    from gunicorn.config import Config
+    from gunicorn.http.message import _check_fast_parser
+
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "geo" / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    assert config.http_parser == "fast"
+    assert _check_fast_parser(config)
