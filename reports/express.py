@@ -54,10 +54,7 @@ from reports import filing, notifications, selectors, services
 from reports.deadlines import calendar_load
 from reports.models import (
     Category,
-    EventKind,
-    IdempotencyKey,
     Report,
-    ReportEvent,
     Status,
 )
 from reports.serializers import (
@@ -227,14 +224,9 @@ def _file(
         public_identity=filing_.public_identity,
         tracking_code=services.tracking_code_new(),
     )
-    event = ReportEvent(
-        report=report, kind=EventKind.CREATED, new_status=Status.RECEIVED, created_at=now
-    )
-    idempotency = None
-    if key is not None:
-        idempotency = IdempotencyKey(report=report, key=key, request_hash=request_hash)
     notice = notifications.new_report_notice_around(report)
     where = {
+        "key": (key, request_hash) if key is not None else None,
         "point": (filing_.lon, filing_.lat),
         "token": token,
         "issued_after": token_issued_after(),
@@ -243,7 +235,7 @@ def _file(
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
         with guard:
-            written = filing.write_citizen(report, event, idempotency, notice, **where)
+            written = filing.write_citizen(report, notice, **where)
     except IntegrityError:
         return None
     if written is None:

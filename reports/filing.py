@@ -24,6 +24,11 @@ A citizen's filing (reports.express) is the same statement with two more parts b
 writes: the token's check (accounts.authentication.citizen_filer_sql) and the routing
 (reports.routing.route_ctes), whose answers fill the report's filer, area, generation and
 agency (`citizen_statement`, `write_citizen`); it stores nothing where either finds nothing.
+Only what a filing takes from its request and its moment travels as parameters; the columns
+every citizen's filing writes the same (its status, the event's kind, the counters, the
+empty dates) are written into the statement once, each value prepared by its field
+(`fixed_value_sql`). A new column with a plain default needs no change; one whose default
+differs from filing to filing stops the statement from being built until it is named.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import NOT_PROVIDED, Field, Model
+from psycopg import sql as pgsql
 
-from reports.models import IdempotencyKey, Notice, Report, ReportEvent
+from reports.models import EventKind, IdempotencyKey, Notice, Report, ReportEvent, Status
 from reports.notifications import official_emails_sql
 from reports.selectors import DUPLICATES_SQL, duplicates_params
 
@@ -211,6 +218,7 @@ _CITIZEN_COMPUTED = {
     "report": {
         # The point the statement routes (`lon` and `lat`), with no adapter's EWKB to write.
         "location": "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)",
+        "category": "%(category)s",
         "reporter": "filer.user_id",
         "area": "route.area_id",
         "generation": "route.generation_id",
@@ -219,6 +227,25 @@ _CITIZEN_COMPUTED = {
     "event": {"report": "new_report.id", "actor": "filer.user_id"},
     "key": {"report": "new_report.id", "user": "filer.user_id"},
 }
+# What a filing takes from its request and its moment: parameters, each value prepared by
+# its field on every filing (the report's from its instance).
+_CITIZEN_GIVEN = {
+    "report": (
+        "tracking_code", "description", "accuracy_m", "created_at", "updated_at", "due_at",
+        "public_identity",
+    ),
+    "event": ("created_at",),
+    "key": ("key", "request_hash", "created_at"),
+}  # fmt: skip
+# Every other column holds the same in every citizen's filing: this value or the field's
+# default, prepared by the field once and written into the statement, so no filing prepares
+# and sends it (19 of the statement's parameters were these).
+_CITIZEN_FIXED = {
+    "report": {"status": Status.RECEIVED},
+    "event": {"kind": EventKind.CREATED, "new_status": Status.RECEIVED},
+    "key": {},
+}
+_CITIZEN_MODELS = {"report": Report, "event": ReportEvent, "key": IdempotencyKey}
 _CITIZEN_ROUTE_COLUMNS = ("area_code", "area_name", "agency_code", "agency_name")
 
 
@@ -232,21 +259,56 @@ def _named_params(prefix: str, values: list[Any]) -> dict[str, Any]:
     return {f"{prefix}{i}": value for i, value in enumerate(values)}
 
 
-def _insert_from(model: type[Model], prefix: str, source: str) -> str:
-    """`INSERT INTO table (columns) SELECT ... FROM source`: a placeholder named prefixN per
-    field, the SQL of _CITIZEN_COMPUTED[prefix] for the fields it names; the columns whose
+def fixed_value_sql(field: Field, value: Any = NOT_PROVIDED) -> str:
+    """`value` (the field's default when not given) prepared by `field`, as an SQL literal of
+    the column's type. A default that differs from one filing to the next (a callable, an
+    auto_now) cannot be written once: ImproperlyConfigured names the field to give."""
+    if value is NOT_PROVIDED:
+        varies = field.has_default() and callable(field.default)
+        if varies or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            raise ImproperlyConfigured(
+                f"{field} differs from one filing to the next; name it in _CITIZEN_GIVEN"
+            )
+        value = field.get_default()
+    prepared = field.get_db_prep_save(value, connection)
+    return f"{pgsql.Literal(prepared).as_string(None)}::{field.db_type(connection)}"
+
+
+def _insert_from(prefix: str, source: str) -> str:
+    """`INSERT INTO table (columns) SELECT ... FROM source` for the model of `prefix`: the SQL
+    of _CITIZEN_COMPUTED for the fields it names, a placeholder named prefix_field for those
+    of _CITIZEN_GIVEN, the fixed value (fixed_value_sql) for the rest; the columns whose
     value only the database gives are left to it."""
-    computed = _CITIZEN_COMPUTED[prefix]
+    model = _CITIZEN_MODELS[prefix]
+    computed, given = _CITIZEN_COMPUTED[prefix], _CITIZEN_GIVEN[prefix]
+    fixed = _CITIZEN_FIXED[prefix]
+
+    def value(field: Field) -> str:
+        if field.name in computed:
+            return computed[field.name]
+        if field.name in given:
+            return f"%({prefix}_{field.name})s"
+        return fixed_value_sql(field, fixed.get(field.name, NOT_PROVIDED))
+
     fields = [f for f in _fields(model) if not _database_default(f)]
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    values = ", ".join(computed.get(f.name, "%s") for f in fields)
-    table = model._meta.db_table
-    return _named(f"INSERT INTO {table} ({columns}) SELECT {values} FROM {source}", prefix)  # noqa: S608
+    values = ", ".join(value(f) for f in fields)
+    return f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {values} FROM {source}"  # noqa: S608
 
 
-def _citizen_params(instance: Model, prefix: str) -> dict[str, Any]:
-    """`instance`'s values for `_insert_from`, named as its placeholders are."""
-    return _named_params(prefix, _params(instance, given=_CITIZEN_COMPUTED[prefix]))
+@functools.cache
+def _given_fields(prefix: str) -> tuple[tuple[str, Field], ...]:
+    """(parameter name, field) for the values of _CITIZEN_GIVEN[prefix]."""
+    meta = _CITIZEN_MODELS[prefix]._meta
+    return tuple((f"{prefix}_{name}", meta.get_field(name)) for name in _CITIZEN_GIVEN[prefix])
+
+
+def _given_params(prefix: str, values: Callable[[Field], Any]) -> dict[str, Any]:
+    """The parameters of _CITIZEN_GIVEN[prefix], `values(field)` prepared by each field."""
+    return {
+        name: field.get_db_prep_save(values(field), connection)
+        for name, field in _given_fields(prefix)
+    }
 
 
 @functools.cache
@@ -282,11 +344,11 @@ def citizen_statement(*, with_key: bool, also: bool = False) -> str:
     ctes = [
         f"filer AS ({filer})",
         route_ctes(category="%(category)s", handling_level="%(handling_level)s"),
-        f"new_report AS ({_insert_from(Report, 'report', 'filer, route')} RETURNING id)",
-        f"new_event AS ({_insert_from(ReportEvent, 'event', 'new_report, filer')})",
+        f"new_report AS ({_insert_from('report', 'filer, route')} RETURNING id)",
+        f"new_event AS ({_insert_from('event', 'new_report, filer')})",
     ]
     if with_key:
-        ctes.append(f"new_key AS ({_insert_from(IdempotencyKey, 'key', 'new_report, filer')})")
+        ctes.append(f"new_key AS ({_insert_from('key', 'new_report, filer')})")
     ctes.append(
         f"new_notices AS (INSERT INTO {meta.db_table} ({columns}) "  # noqa: S608
         "SELECT %(what)s, %(tracking_code)s, %(subject)s, "
@@ -317,25 +379,26 @@ class CitizenWritten(Written):
 
 def write_citizen(
     report: Report,
-    event: ReportEvent,
-    key: IdempotencyKey | None,
     notice: tuple[str, str, str, str],
     *,
+    key: tuple[str, str] | None,
     point: tuple[float, float],
     token: str,
     issued_after: Any,
 ) -> CitizenWritten | None:
     """Insert `report` at `point` (longitude, latitude; its location), without reporter,
-    area, generation and agency, with `event` and `key` (without their user) for the
-    citizen whose API token is `token`, routed as route_point routes, and a new report's
-    `notice` (subject, the body before and after the agency's name, sender) for each
-    official of the agency; None, with nothing stored, when the token or the routing found
-    nobody (citizen_statement). Raises IntegrityError, with nothing stored, when a
-    constraint refuses a row (a reused Idempotency-Key, a tracking code drawn twice). Sets
-    the report's primary key."""
+    area, generation and agency, with its "created" event and, when the client sent one,
+    its Idempotency-Key (`key`: the key and the request's hash) for the citizen whose API
+    token is `token`, routed as route_point routes, and a new report's `notice` (subject,
+    the body before and after the agency's name, sender) for each official of the agency;
+    None, with nothing stored, when the token or the routing found nobody
+    (citizen_statement). The event and the key are stamped with the report's filing time.
+    Raises IntegrityError, with nothing stored, when a constraint refuses a row (a reused
+    Idempotency-Key, a tracking code drawn twice). Sets the report's primary key."""
     also = bool(_ALSO_WRITTEN) and not connection.in_atomic_block
     category = report.category
     subject, body_head, body_tail, from_email = notice
+    filed_at = report.created_at
     params = {
         "token": token,
         "issued_after": issued_after,
@@ -349,15 +412,16 @@ def write_citizen(
         "body_head": body_head,
         "body_tail": body_tail,
         "from_email": from_email,
-        **_citizen_params(report, "report"),
-        **_citizen_params(event, "event"),
+        **_given_params("report", lambda field: field.pre_save(report, True)),
+        **_given_params("event", lambda field: filed_at),
         **_named_params(
             "dup",
             duplicates_params(point=point, category_id=category.pk, exclude_id=0),
         ),
     }
     if key is not None:
-        params.update(_citizen_params(key, "key"))
+        key_values = {"key": key[0], "request_hash": key[1], "created_at": filed_at}
+        params.update(_given_params("key", lambda field: key_values[field.name]))
     sql, names = citizen_statement_native(with_key=key is not None, also=also)
     with connection.native_cursor() as cursor:
         cursor.execute(sql, [params[name] for name in names])

@@ -11,6 +11,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework import exceptions as drf_exceptions
@@ -89,7 +90,11 @@ def _stored(report: Report) -> dict:
     return {
         "report": fields,
         "location": report.location.coords,
-        "event": (event.kind, event.actor_id, event.old_status, event.new_status, event.public),
+        "event": {
+            f.attname: getattr(event, f.attname)
+            for f in ReportEvent._meta.concrete_fields
+            if f.attname not in {"id", "report_id", "created_at"}
+        },
         "notices": [
             (n.what, n.recipient, n.subject.replace(code, "CODE"), n.body.replace(code, "CODE"))
             for n in notices
@@ -486,3 +491,38 @@ def test_an_official_of_another_ward_is_not_told(city, citizen, east_official, a
     assert sorted(Notice.objects.values_list("recipient", flat=True)) == [
         m.user.email for m in city.west_agency.memberships.select_related("user")
     ]
+
+
+def test_a_fixed_column_is_written_once_as_its_field_prepares_it():
+    """The columns every citizen's filing writes the same are literals of the column's type,
+    prepared by their fields; a default that changes from filing to filing is refused."""
+    report = Report._meta
+    assert filing.fixed_value_sql(report.get_field("status"), "received") == (
+        "'received'::varchar(16)"
+    )
+    assert filing.fixed_value_sql(report.get_field("transfers_count")) == "0::integer"
+    assert filing.fixed_value_sql(report.get_field("resolved_at")) == (
+        "NULL::timestamp with time zone"
+    )
+    assert filing.fixed_value_sql(report.get_field("duplicate_of")) == "NULL::bigint"
+    for field in (
+        ReportEvent._meta.get_field("created_at"),  # default=timezone.now
+        report.get_field("updated_at"),  # auto_now
+        IdempotencyKey._meta.get_field("created_at"),  # auto_now_add
+    ):
+        with pytest.raises(ImproperlyConfigured, match="_CITIZEN_GIVEN"):
+            filing.fixed_value_sql(field)
+
+
+def test_a_filing_sends_only_what_varies_from_one_filing_to_the_next():
+    """The statement's parameters: the token, the point, the category, the notice's text,
+    the duplicates' search and the given values of the three rows, nothing fixed."""
+    _, names = filing.citizen_statement_native(with_key=True, also=True)
+    rows = {name for name in names if name.startswith(("report_", "event_", "key_"))}
+    assert rows == {
+        *(f"report_{name}" for name in filing._CITIZEN_GIVEN["report"]),
+        "event_created_at",
+        "key_key",
+        "key_request_hash",
+        "key_created_at",
+    }
