@@ -112,14 +112,13 @@ def _insert(model: type[Model], *, refers: str | None = None) -> str:
     return f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({values})"  # noqa: S608
 
 
-def _params(instance: Model, *, refers: str | None = None, given: Any = ()) -> list[Any]:
-    """The instance's values for `_insert` (or `_insert_from`), prepared by their fields as
-    the ORM's INSERT prepares them (`refers`, the fields named in `given` and the
-    database's defaults are the statement's own)."""
+def _params(instance: Model, *, refers: str | None = None) -> list[Any]:
+    """The instance's values for `_insert`, prepared by their fields as the ORM's INSERT
+    prepares them (`refers` and the database's defaults are the statement's own)."""
     return [
         f.get_db_prep_save(f.pre_save(instance, True), connection)
         for f in _fields(type(instance))
-        if f.name != refers and f.name not in given and not _database_default(f)
+        if f.name != refers and not _database_default(f)
     ]
 
 
