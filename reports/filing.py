@@ -211,40 +211,60 @@ def _read_back(report: Report, rows: list[tuple], *, duplicates_from: int, also:
     }
 
 
+@dataclass(frozen=True)
+class _CitizenRow:
+    """Where each column of one of a citizen's filing's rows gets its value. `computed`:
+    SQL from the statement's other parts (the token's filer, the routing, the new report).
+    `given`: what a filing takes from its request and its moment, a parameter prepared by
+    its field on every filing. Every other column holds the same in every filing: its value
+    in `fixed`, else the field's default, prepared by the field once and written into the
+    statement (fixed_value_sql), so no filing prepares and sends it (19 of the statement's
+    48 parameters were these)."""
+
+    model: type[Model]
+    computed: dict[str, str]
+    given: tuple[str, ...]
+    fixed: dict[str, Any]
+
+
 # A citizen's filing (reports.express): the statement also checks the token and routes the
 # point, so the report's filer, area, generation and agency are columns of its other parts.
-_CITIZEN_COMPUTED = {
-    "report": {
-        # The point the statement routes (`lon` and `lat`), with no adapter's EWKB to write.
-        "location": "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)",
-        "category": "%(category)s",
-        "reporter": "filer.user_id",
-        "area": "route.area_id",
-        "generation": "route.generation_id",
-        "agency": "route.agency_id",
-    },
-    "event": {"report": "new_report.id", "actor": "filer.user_id"},
-    "key": {"report": "new_report.id", "user": "filer.user_id"},
-}
-# What a filing takes from its request and its moment: parameters, each value prepared by
-# its field on every filing (the report's from its instance).
-_CITIZEN_GIVEN = {
-    "report": (
-        "tracking_code", "description", "accuracy_m", "created_at", "updated_at", "due_at",
-        "public_identity",
+_CITIZEN_ROWS = {
+    "report": _CitizenRow(
+        Report,
+        computed={
+            # The point the statement routes (`lon`, `lat`), with no adapter's EWKB to write.
+            "location": "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)",
+            "category": "%(category)s",
+            "reporter": "filer.user_id",
+            "area": "route.area_id",
+            "generation": "route.generation_id",
+            "agency": "route.agency_id",
+        },
+        given=(
+            "tracking_code",
+            "description",
+            "accuracy_m",
+            "created_at",
+            "updated_at",
+            "due_at",
+            "public_identity",
+        ),
+        fixed={"status": Status.RECEIVED},
     ),
-    "event": ("created_at",),
-    "key": ("key", "request_hash", "created_at"),
-}  # fmt: skip
-# Every other column holds the same in every citizen's filing: this value or the field's
-# default, prepared by the field once and written into the statement, so no filing prepares
-# and sends it (19 of the statement's parameters were these).
-_CITIZEN_FIXED = {
-    "report": {"status": Status.RECEIVED},
-    "event": {"kind": EventKind.CREATED, "new_status": Status.RECEIVED},
-    "key": {},
+    "event": _CitizenRow(
+        ReportEvent,
+        computed={"report": "new_report.id", "actor": "filer.user_id"},
+        given=("created_at",),
+        fixed={"kind": EventKind.CREATED, "new_status": Status.RECEIVED},
+    ),
+    "key": _CitizenRow(
+        IdempotencyKey,
+        computed={"report": "new_report.id", "user": "filer.user_id"},
+        given=("key", "request_hash", "created_at"),
+        fixed={},
+    ),
 }
-_CITIZEN_MODELS = {"report": Report, "event": ReportEvent, "key": IdempotencyKey}
 _CITIZEN_ROUTE_COLUMNS = ("area_code", "area_name", "agency_code", "agency_name")
 
 
@@ -266,7 +286,7 @@ def fixed_value_sql(field: Field, value: Any = NOT_PROVIDED) -> str:
         varies = field.has_default() and callable(field.default)
         if varies or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise ImproperlyConfigured(
-                f"{field} differs from one filing to the next; name it in _CITIZEN_GIVEN"
+                f"{field} differs from one filing to the next; name it among its row's given"
             )
         value = field.get_default()
     prepared = field.get_db_prep_save(value, connection)
@@ -274,36 +294,34 @@ def fixed_value_sql(field: Field, value: Any = NOT_PROVIDED) -> str:
 
 
 def _insert_from(prefix: str, source: str) -> str:
-    """`INSERT INTO table (columns) SELECT ... FROM source` for the model of `prefix`: the SQL
-    of _CITIZEN_COMPUTED for the fields it names, a placeholder named prefix_field for those
-    of _CITIZEN_GIVEN, the fixed value (fixed_value_sql) for the rest; the columns whose
+    """`INSERT INTO table (columns) SELECT ... FROM source` for the row of `prefix` (see
+    _CitizenRow), its given values as placeholders named prefix_field; the columns whose
     value only the database gives are left to it."""
-    model = _CITIZEN_MODELS[prefix]
-    computed, given = _CITIZEN_COMPUTED[prefix], _CITIZEN_GIVEN[prefix]
-    fixed = _CITIZEN_FIXED[prefix]
+    row = _CITIZEN_ROWS[prefix]
 
     def value(field: Field) -> str:
-        if field.name in computed:
-            return computed[field.name]
-        if field.name in given:
+        if field.name in row.computed:
+            return row.computed[field.name]
+        if field.name in row.given:
             return f"%({prefix}_{field.name})s"
-        return fixed_value_sql(field, fixed.get(field.name, NOT_PROVIDED))
+        return fixed_value_sql(field, row.fixed.get(field.name, NOT_PROVIDED))
 
-    fields = [f for f in _fields(model) if not _database_default(f)]
+    fields = [f for f in _fields(row.model) if not _database_default(f)]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     values = ", ".join(value(f) for f in fields)
-    return f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {values} FROM {source}"  # noqa: S608
+    return f"INSERT INTO {row.model._meta.db_table} ({columns}) SELECT {values} FROM {source}"  # noqa: S608
 
 
 @functools.cache
 def _given_fields(prefix: str) -> tuple[tuple[str, Field], ...]:
-    """(parameter name, field) for the values of _CITIZEN_GIVEN[prefix]."""
-    meta = _CITIZEN_MODELS[prefix]._meta
-    return tuple((f"{prefix}_{name}", meta.get_field(name)) for name in _CITIZEN_GIVEN[prefix])
+    """(parameter name, field) for the given values of the row of `prefix`."""
+    row = _CITIZEN_ROWS[prefix]
+    return tuple((f"{prefix}_{name}", row.model._meta.get_field(name)) for name in row.given)
 
 
 def _given_params(prefix: str, values: Callable[[Field], Any]) -> dict[str, Any]:
-    """The parameters of _CITIZEN_GIVEN[prefix], `values(field)` prepared by each field."""
+    """The parameters of the given values of the row of `prefix`, `values(field)` prepared
+    by each field."""
     return {
         name: field.get_db_prep_save(values(field), connection)
         for name, field in _given_fields(prefix)

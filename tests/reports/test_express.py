@@ -510,7 +510,7 @@ def test_a_fixed_column_is_written_once_as_its_field_prepares_it():
         report.get_field("updated_at"),  # auto_now
         IdempotencyKey._meta.get_field("created_at"),  # auto_now_add
     ):
-        with pytest.raises(ImproperlyConfigured, match="_CITIZEN_GIVEN"):
+        with pytest.raises(ImproperlyConfigured, match="given"):
             filing.fixed_value_sql(field)
 
 
@@ -520,7 +520,7 @@ def test_a_filing_sends_only_what_varies_from_one_filing_to_the_next():
     _, names = filing.citizen_statement_native(with_key=True, also=True)
     rows = {name for name in names if name.startswith(("report_", "event_", "key_"))}
     assert rows == {
-        *(f"report_{name}" for name in filing._CITIZEN_GIVEN["report"]),
+        *(f"report_{name}" for name in filing._CITIZEN_ROWS["report"].given),
         "event_created_at",
         "key_key",
         "key_request_hash",
